@@ -1,0 +1,56 @@
+# ictbench — every target does its own set-up; nothing has to be installed by hand.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.9
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | sha256sum | cut -c1-12)
+MANIFEST := dbt_project/target/manifest.json
+DBT_SOURCES := $(shell find dbt_project -name '*.sql' -o -name '*.yml' | grep -v -e target/ -e dbt_packages/)
+export ICTBENCH_WAREHOUSE ?= $(CURDIR)/warehouse
+
+.PHONY: setup demo test lint unit bench ui sample clean
+
+setup: $(STAMP) $(MANIFEST)
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+# The dbt manifest Dagster loads (never `dbt parse` at import time).
+$(MANIFEST): $(STAMP) $(DBT_SOURCES)
+	cd dbt_project && ../$(BIN)/dbt parse --quiet --profiles-dir .
+
+## Set up and run the main job (every edition of the bundled sample) end to end.
+demo: setup
+	$(BIN)/ictbench refresh
+	$(BIN)/ictbench status
+
+## Set up and pass every test (what CI runs).
+test: setup lint
+	$(BIN)/python -m pytest -q
+
+lint: setup
+	$(BIN)/ruff check pipelines tests scripts
+	$(BIN)/ruff format --check pipelines tests scripts
+	$(BIN)/sqlfluff lint dbt_project/models dbt_project/tests dbt_project/macros
+
+unit: setup
+	$(BIN)/python -m pytest -q tests/unit
+
+## Wall time of a sample refresh and its split (figures, not a test).
+bench: setup
+	$(BIN)/python scripts/bench.py
+
+## The Dagster UI on the same instance the CLI records its runs in.
+ui: setup
+	DAGSTER_HOME=$(ICTBENCH_WAREHOUSE)/dagster $(BIN)/dagster dev -w workspace.yaml
+
+sample: setup
+	$(BIN)/python scripts/generate_sample_data.py --out sample_data
+
+clean:
+	rm -rf warehouse dbt_project/target dbt_project/logs .pytest_cache

@@ -1,0 +1,124 @@
+"""Ingest stage: CBS reference data and the survey files of one edition → raw tables."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from dagster import (
+    AssetExecutionContext,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
+
+from pipelines.core.contracts import load_contract
+from pipelines.core.reference_data import (
+    load_mergers,
+    load_municipal_division,
+    load_population,
+    municipalities_on,
+)
+from pipelines.core.submissions import resolve_submissions
+from pipelines.core.survey_reader import read_survey_file
+from pipelines.ingest_frames import edition_frames
+from pipelines.landing import edition_files, ignored_files
+from pipelines.partitions import edition_partitions
+from pipelines.raw_tables import replace_edition, replace_table
+from pipelines.resources import WarehouseResource
+
+DIVISION_FILE = "gemeentelijke-indeling.csv"
+MERGERS_FILE = "herindelingen.csv"
+POPULATION_DIR = "population"
+
+
+@asset(
+    group_name="ingest",
+    kinds={"python", "duckdb"},
+    description=(
+        "CBS reference data from <landing>/reference: the municipal division with validity "
+        "dates, population on 1 January per year (StatLine 03759ned) and mergers."
+    ),
+)
+def cbs_reference(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+    reference = warehouse.settings.reference_dir
+    division_path = reference / DIVISION_FILE
+    if not division_path.exists():
+        raise Failure(description=f"missing reference file {division_path}")
+    division = load_municipal_division(division_path)
+    population = load_population(reference / POPULATION_DIR)
+    mergers_path = reference / MERGERS_FILE
+    mergers = load_mergers(mergers_path) if mergers_path.exists() else None
+    with warehouse.build_connection() as con:
+        replace_table(con, "cbs_municipalities", division)
+        replace_table(con, "cbs_population", population)
+        if mergers is not None:
+            replace_table(con, "cbs_mergers", mergers)
+    years = sorted({d.year for d in population["reference_date"]})
+    return MaterializeResult(
+        metadata={
+            "municipalities_ever": len(division),
+            "population_rows": len(population),
+            "population_years": MetadataValue.json(years),
+            "mergers": 0 if mergers is None else len(mergers),
+        }
+    )
+
+
+@asset(
+    group_name="ingest",
+    partitions_def=edition_partitions,
+    deps=[cbs_reference],
+    kinds={"python", "duckdb"},
+    description=(
+        "One edition's survey files read strictly by its data contract: every input row "
+        "is loaded, superseded, rejected (with reasons in raw.survey_rejections) or empty."
+    ),
+)
+def survey_submissions(
+    context: AssetExecutionContext, warehouse: WarehouseResource
+) -> MaterializeResult:
+    edition = int(context.partition_key)
+    contract = load_contract(edition)
+    settings = warehouse.settings
+    edition_dir = settings.survey_dir / str(edition)
+    paths = edition_files(edition_dir)
+    if not paths:
+        raise Failure(description=f"edition {edition}: no .csv or .xlsx files in {edition_dir}")
+    for path in ignored_files(edition_dir):
+        context.log.warning(f"edition {edition}: {path.name} is not a survey export; ignored")
+
+    with warehouse.build_connection() as con:
+        division = con.execute(
+            "select municipality_code, valid_from, valid_to from raw.cbs_municipalities"
+        ).df()
+    if division.empty:
+        raise Failure(description="the CBS municipal division is not loaded (run cbs_reference)")
+    valid_codes = municipalities_on(division, date(contract.boekjaar, 1, 1))
+
+    results = []
+    for path in paths:
+        result = read_survey_file(path, contract, valid_codes)
+        if result.unusable_reason:
+            context.log.error(f"{path.name}: unusable: {result.unusable_reason}")
+        for warning in result.warnings:
+            context.log.warning(f"{path.name}: {warning}")
+        results.append(result)
+    resolved = resolve_submissions(results)
+    frames = edition_frames(contract, results, resolved)
+    with warehouse.build_connection() as con:
+        replace_edition(con, edition, frames)
+
+    statuses = frames["survey_submissions"]["status"].value_counts().to_dict()
+    return MaterializeResult(
+        metadata={
+            "files": MetadataValue.json([f.source_file for f in results]),
+            "rows_in": sum(f.n_rows for f in results),
+            "loaded": int(statuses.get("loaded", 0)),
+            "superseded": int(statuses.get("superseded", 0)),
+            "rejected": int(statuses.get("rejected", 0)),
+            "empty": int(statuses.get("empty", 0)),
+            "rejections": len(frames["survey_rejections"]),
+            "contract_version": contract.contract_version,
+        }
+    )

@@ -1,0 +1,43 @@
+"""Publish stage: audit the private build, then swap in a new release atomically."""
+
+from __future__ import annotations
+
+from dagster import AssetExecutionContext, Failure, MaterializeResult, MetadataValue, asset
+
+from pipelines.assets.transform import mart_keys
+from pipelines.audit import audit_build
+from pipelines.release import publish
+from pipelines.resources import WarehouseResource
+
+
+@asset(
+    group_name="publish",
+    deps=mart_keys(),
+    kinds={"duckdb", "parquet"},
+    description=(
+        "The published release: `published/ictbench.duckdb` (schema marts) and "
+        "`published/parquet/<table>.parquet`, replaced atomically after the audit passed."
+    ),
+)
+def published_release(
+    context: AssetExecutionContext, warehouse: WarehouseResource
+) -> MaterializeResult:
+    settings = warehouse.settings
+    with warehouse.build_connection(read_only=True) as con:
+        problems = audit_build(con)
+    if problems:
+        raise Failure(
+            description="publication blocked; the previous release is untouched:\n- "
+            + "\n- ".join(problems),
+            metadata={"problems": MetadataValue.json(problems)},
+        )
+    release = publish(settings.build_db, settings.warehouse)
+    context.log.info(f"published release {release.release_id} at {settings.published_dir}")
+    return MaterializeResult(
+        metadata={
+            "release_id": release.release_id,
+            "path": MetadataValue.path(str(settings.published_db)),
+            "editions": MetadataValue.json(release.editions),
+            "rows": MetadataValue.json({t: s.rows for t, s in release.tables.items()}),
+        }
+    )

@@ -1,0 +1,151 @@
+"""Validate stage: blocking asset checks on each edition's ingested submissions.
+
+The Great Expectations suite is generated from the edition's data contract
+(`pipelines/core/expectations.py`). A failing check stops the edition's models in the
+same run, and its outcome is stored in `audit.edition_checks` so that publication
+(a later run) refuses a build containing a failed edition.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetCheckSeverity,
+    MetadataValue,
+    asset_check,
+)
+
+from pipelines.assets.ingest import survey_submissions
+from pipelines.core.contracts import load_contract
+from pipelines.core.expectations import validate_loaded_submissions
+from pipelines.partitions import edition_partitions
+from pipelines.raw_tables import record_checks
+from pipelines.resources import WarehouseResource
+
+
+def loaded_submissions_frame(con: duckdb.DuckDBPyConnection, edition: int) -> pd.DataFrame:
+    """One row per loaded submission, one column per numeric question (GX's input)."""
+    submissions = con.execute(
+        """
+        select municipality_code, boekjaar, ingediend_op, source_file, source_row
+        from raw.survey_submissions where edition = ? and status = 'loaded'
+        order by municipality_code
+        """,
+        [edition],
+    ).df()
+    answers = con.execute(
+        "select municipality_code, question_code, value from raw.survey_answers where edition = ?",
+        [edition],
+    ).df()
+    if answers.empty:
+        return submissions
+    wide = answers.pivot_table(
+        index="municipality_code", columns="question_code", values="value", aggfunc="first",
+        dropna=False,
+    )
+    wide.columns = [str(c) for c in wide.columns]
+    return submissions.merge(wide.reset_index(), on="municipality_code", how="left")
+
+
+def _result(
+    con: duckdb.DuckDBPyConnection, edition: int, name: str, passed: bool, detail: str,
+    metadata: dict[str, object] | None = None,
+) -> AssetCheckResult:
+    record_checks(con, edition, {name: (passed, detail)})
+    return AssetCheckResult(
+        check_name=name,
+        passed=passed,
+        severity=AssetCheckSeverity.ERROR,
+        metadata={"detail": detail, **(metadata or {})},
+    )
+
+
+@asset_check(
+    asset=survey_submissions,
+    blocking=True,
+    partitions_def=edition_partitions,
+    description="Every file of the edition is usable (no missing required column, readable).",
+)
+def files_usable(
+    context: AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> AssetCheckResult:
+    edition = int(context.partition_key)
+    with warehouse.build_connection() as con:
+        unusable = con.execute(
+            "select source_file, reason from raw.survey_source_files "
+            "where edition = ? and status <> 'ok' order by source_file",
+            [edition],
+        ).fetchall()
+        detail = "; ".join(f"{f}: {r}" for f, r in unusable) or "all files usable"
+        return _result(con, edition, "files_usable", not unusable, detail)
+
+
+@asset_check(
+    asset=survey_submissions,
+    blocking=True,
+    partitions_def=edition_partitions,
+    description="Rows in = loaded + superseded + rejected + empty, for every file.",
+)
+def rows_accounted_for(
+    context: AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> AssetCheckResult:
+    edition = int(context.partition_key)
+    with warehouse.build_connection() as con:
+        mismatches = con.execute(
+            """
+            select f.source_file, f.n_rows, count(s.source_row) as accounted
+            from raw.survey_source_files as f
+            left join raw.survey_submissions as s
+                on s.edition = f.edition and s.source_file = f.source_file
+            where f.edition = ?
+            group by all having f.n_rows <> count(s.source_row)
+            """,
+            [edition],
+        ).fetchall()
+        detail = "; ".join(
+            f"{f}: {n} rows in, {a} accounted for" for f, n, a in mismatches
+        ) or "every input row accounted for"
+        return _result(con, edition, "rows_accounted_for", not mismatches, detail)
+
+
+@asset_check(
+    asset=survey_submissions,
+    blocking=True,
+    partitions_def=edition_partitions,
+    description="Great Expectations suite generated from the edition's data contract.",
+)
+def contract_expectations(
+    context: AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> AssetCheckResult:
+    edition = int(context.partition_key)
+    contract = load_contract(edition)
+    with warehouse.build_connection() as con:
+        frame = loaded_submissions_frame(con, edition)
+        if frame.empty:
+            return _result(con, edition, "contract_expectations", False, "no submission loaded")
+        report = validate_loaded_submissions(frame, contract)
+        failed = [o for o in report.results if not o.success]
+        detail = "; ".join(
+            f"{o.expectation} on {o.column}: {o.unexpected_count} unexpected "
+            f"(e.g. {o.sample_unexpected})"
+            for o in failed
+        ) or f"{len(report.results)} expectations met"
+        return _result(
+            con,
+            edition,
+            "contract_expectations",
+            report.success,
+            detail,
+            {
+                "expectations": len(report.results),
+                "failed": MetadataValue.json(
+                    [{"expectation": o.expectation, "column": o.column} for o in failed]
+                ),
+            },
+        )
+
+
+survey_checks = [files_usable, rows_accounted_for, contract_expectations]

@@ -1,0 +1,66 @@
+"""The audit of write-audit-publish: what must hold before a build may be published."""
+
+from __future__ import annotations
+
+import duckdb
+
+
+def audit_build(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Return every reason the build must not be published (empty list: publishable)."""
+    problems: list[str] = []
+    editions = [
+        int(r[0])
+        for r in con.execute(
+            "select distinct edition from raw.survey_source_files order by 1"
+        ).fetchall()
+    ]
+    if not editions:
+        return ["no survey edition has been loaded into the build"]
+
+    for edition, check_name, detail in con.execute(
+        """
+        select edition, check_name, coalesce(detail, '')
+        from audit.edition_checks where not passed order by edition, check_name
+        """
+    ).fetchall():
+        problems.append(f"edition {edition}: blocking check {check_name} failed: {detail}")
+    checked = {
+        int(r[0]) for r in con.execute("select distinct edition from audit.edition_checks").fetchall()
+    }
+    problems.extend(
+        f"edition {e}: its blocking checks have not run" for e in editions if e not in checked
+    )
+
+    # Nothing is lost: every data row of every file is accounted for exactly once.
+    for edition, source_file, n_rows, accounted in con.execute(
+        """
+        select f.edition, f.source_file, f.n_rows, count(s.source_row)
+        from raw.survey_source_files as f
+        left join raw.survey_submissions as s
+            on s.edition = f.edition and s.source_file = f.source_file
+        group by all
+        having f.n_rows <> count(s.source_row)
+        order by 1, 2
+        """
+    ).fetchall():
+        problems.append(
+            f"edition {edition}: {source_file} has {n_rows} data rows but {accounted} are "
+            "accounted for as loaded, superseded, rejected or empty"
+        )
+
+    built = {
+        int(r[0])
+        for r in con.execute("select distinct edition from marts.submissions").fetchall()
+    } if _has_table(con, "marts", "submissions") else set()
+    problems.extend(
+        f"edition {e}: the marts were not built for it" for e in editions if e not in built
+    )
+    return problems
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    row = con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, table],
+    ).fetchone()
+    return bool(row and row[0])

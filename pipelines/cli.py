@@ -1,0 +1,222 @@
+"""`ictbench refresh | validate | status` (outputs.md): the bureau's command line.
+
+`refresh` runs the Dagster graph in-process and records every run in the Dagster
+instance under `$ICTBENCH_WAREHOUSE/dagster`, so `dagster dev` shows them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pipelines.settings import Settings, export_for_dbt, load_settings
+
+if TYPE_CHECKING:
+    from dagster import DagsterInstance, ExecuteInProcessResult
+
+
+class RefreshBlocked(RuntimeError):
+    """A blocking check or a failed step stopped publication."""
+
+
+def _say(message: str) -> None:
+    print(message, flush=True)
+
+
+def _err(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def prepare_dagster_home(settings: Settings) -> Path:
+    """The Dagster instance lives under the warehouse; the CLI and `dagster dev` share it."""
+    home = settings.dagster_home
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text("telemetry:\n  enabled: false\n")
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
+
+
+def _quiet_run_config() -> dict[str, object]:
+    # Progress is printed by the CLI itself; Dagster's event log still records everything.
+    return {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
+def _failure_reasons(result: ExecuteInProcessResult) -> list[str]:
+    reasons: list[str] = []
+    for evaluation in result.get_asset_check_evaluations():
+        if not evaluation.passed:
+            detail = evaluation.metadata.get("detail")
+            text = getattr(detail, "value", detail) if detail is not None else ""
+            reasons.append(f"check {evaluation.check_name} failed: {text}")
+    for event in result.all_events:
+        if event.is_step_failure and event.step_failure_data is not None:
+            error = event.step_failure_data.error
+            message = error.message.strip() if error else "unknown error"
+            reasons.append(f"step {event.step_key} failed: {message}")
+    skipped = [e.step_key for e in result.all_events if e.is_step_skipped]
+    if skipped:
+        reasons.append("not built because of the above: " + ", ".join(sorted(set(map(str, skipped)))))
+    return reasons
+
+
+def _run_job(
+    instance: DagsterInstance, job_name: str, label: str, partition_key: str | None = None
+) -> None:
+    from pipelines.definitions import defs
+
+    started = time.perf_counter()
+    _say(f"  {label} …")
+    job = defs.resolve_job_def(job_name)
+    result = job.execute_in_process(
+        instance=instance,
+        partition_key=partition_key,
+        raise_on_error=False,
+        run_config=_quiet_run_config(),
+        tags={"ictbench/trigger": "cli"},
+    )
+    reasons = _failure_reasons(result)
+    elapsed = time.perf_counter() - started
+    if not result.success or reasons:
+        _say(f"  {label}: BLOCKED after {elapsed:.1f} s (run {result.run_id})")
+        raise RefreshBlocked(f"{label}:\n    " + "\n    ".join(reasons or ["run failed"]))
+    _say(f"  {label}: ok in {elapsed:.1f} s (run {result.run_id[:8]})")
+
+
+def refresh(editions: Sequence[int] | None) -> int:
+    from pipelines.core.contracts import available_editions
+    from pipelines.landing import editions_in_landing
+    from pipelines.refresh_lock import RefreshLockedError, refresh_lock
+
+    settings = load_settings()
+    export_for_dbt(settings)
+    found = editions_in_landing(settings.survey_dir)
+    wanted = sorted(set(editions)) if editions else found
+    if not wanted:
+        _err(f"ictbench: no survey files found under {settings.survey_dir}/<edition>/")
+        return 2
+    missing_files = [e for e in wanted if e not in found]
+    if missing_files:
+        _err(
+            "ictbench: no survey files for edition(s) "
+            + ", ".join(map(str, missing_files))
+            + f" under {settings.survey_dir}"
+        )
+        return 2
+    contracts = set(available_editions())
+    no_contract = [e for e in wanted if e not in contracts]
+    if no_contract:
+        _err(
+            "ictbench: no data contract for edition(s) "
+            + ", ".join(map(str, no_contract))
+            + " (add data_contracts/edition_<YYYY>.yaml)"
+        )
+        return 2
+
+    from dagster import DagsterInstance
+
+    from pipelines.jobs import EDITION_JOB, REFERENCE_JOB, RELEASE_JOB
+
+    prepare_dagster_home(settings)
+    _say(f"ictbench refresh: editions {', '.join(map(str, wanted))}")
+    _say(f"  landing   {settings.landing}\n  warehouse {settings.warehouse}")
+    started = time.perf_counter()
+    try:
+        with refresh_lock(settings.lock_file):
+            instance = DagsterInstance.get()
+            _run_job(instance, REFERENCE_JOB, "reference data")
+            blocked: list[str] = []
+            for edition in wanted:
+                try:
+                    _run_job(instance, EDITION_JOB, f"edition {edition}", str(edition))
+                except RefreshBlocked as exc:
+                    blocked.append(str(exc))
+            if blocked:
+                raise RefreshBlocked("\n".join(blocked))
+            _run_job(instance, RELEASE_JOB, "audit and publish")
+    except RefreshLockedError as exc:
+        _err(f"ictbench: {exc}")
+        return 3
+    except RefreshBlocked as exc:
+        _err("ictbench: publication blocked; the previous release is untouched.")
+        _err(str(exc))
+        return 1
+    _say(f"published in {time.perf_counter() - started:.1f} s")
+    _print_summary(settings)
+    return 0
+
+
+def _print_summary(settings: Settings) -> None:
+    from pipelines.status import edition_status
+
+    rows = edition_status(settings.published_db)
+    _say("\nedition  participants  superseded  rejected rows  rejections  empty")
+    for row in rows:
+        _say(
+            f"{row.edition:>7}  {row.loaded:>12}  {row.superseded:>10}  "
+            f"{row.rejected_rows:>13}  {row.rejections:>10}  {row.empty:>5}"
+        )
+    _say(f"\nrelease: {settings.published_db}")
+    _say(f"parquet: {settings.published_dir / 'parquet'}")
+    _say(
+        "try:    duckdb -readonly "
+        f"{settings.published_db} \"select edition, peer_group, median "
+        "from marts.peer_benchmarks where indicator_code = 'ict_cost_per_inhabitant' "
+        "order by 1, 2\""
+    )
+
+
+def validate(path: Path, edition: int) -> int:
+    from pipelines.validation_report import validate_file
+
+    settings = load_settings()
+    report = validate_file(path, edition, settings)
+    for line in report.lines:
+        _say(line)
+    return report.exit_code
+
+
+def status() -> int:
+    from pipelines.status import print_status
+
+    settings = load_settings()
+    return print_status(settings, _say)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ictbench", description="The municipal ICT benchmark warehouse."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    refresh_cmd = commands.add_parser(
+        "refresh", help="ingest, validate, build and publish (default: every edition found)"
+    )
+    refresh_cmd.add_argument(
+        "--edition", type=int, action="append", metavar="YEAR", help="an edition (repeatable)"
+    )
+    validate_cmd = commands.add_parser(
+        "validate", help="check one survey file against its edition's contract (loads nothing)"
+    )
+    validate_cmd.add_argument("file", type=Path)
+    validate_cmd.add_argument("--edition", type=int, required=True, metavar="YEAR")
+    commands.add_parser("status", help="per edition: loaded, rejected, flagged, published")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "refresh":
+        return refresh(args.edition)
+    if args.command == "validate":
+        return validate(args.file, args.edition)
+    return status()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

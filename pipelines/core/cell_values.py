@@ -1,0 +1,172 @@
+"""Turn one raw cell (CSV text or an XLSX cell) into a typed value per the column's kind.
+
+The reader hands every cell over as a :class:`RawCell`; :func:`parse_cell` applies the
+contract's rules and returns a :class:`CellValue` or raises :class:`ParseError`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import Decimal
+
+from pipelines.core.contracts import ColumnSpec, EditionContract
+from pipelines.core.dutch_values import (
+    ParseError,
+    clean_text,
+    decimal_from_cell_number,
+    is_no_answer,
+    is_spreadsheet_error,
+    normalize_cell_datetime,
+    normalize_municipality_code,
+    parse_dutch_number,
+    parse_percent_text,
+    parse_timestamp_text,
+    percent_from_number,
+    require_whole,
+)
+
+CellScalar = str | int | float | Decimal | bool | datetime | date | time | None
+
+
+@dataclass(frozen=True)
+class RawCell:
+    """A cell as found in the file.
+
+    ``value`` is text for CSV; for XLSX it is what openpyxl returns (number, text, datetime).
+    ``number_format`` is the XLSX display format (``0%`` ...), ``None`` for CSV.
+    """
+
+    value: CellScalar
+    number_format: str | None = None
+    is_error: bool = False
+    is_uncached_formula: bool = False
+
+    @property
+    def is_empty(self) -> bool:
+        if self.is_error or self.is_uncached_formula:
+            return False
+        return self.value is None or (isinstance(self.value, str) and clean_text(self.value) == "")
+
+    @property
+    def is_percent_formatted(self) -> bool:
+        return self.number_format is not None and _format_has_percent(self.number_format)
+
+    def as_text(self) -> str:
+        """The raw value as text, for ``raw_value`` columns."""
+        value = self.value
+        if self.is_uncached_formula:
+            return "=<formula without cached value>"
+        if value is None:
+            return ""
+        if isinstance(value, str):
+            return value
+        if isinstance(value, bool):
+            return "TRUE" if value else "FALSE"
+        if isinstance(value, datetime):
+            return value.isoformat(sep=" ")
+        if isinstance(value, int | float | Decimal):
+            if self.is_percent_formatted:  # shown as the respondent saw it: 0.93 -> "93%"
+                return f"{_plain(decimal_from_cell_number(value) * 100)}%"
+            return _plain(decimal_from_cell_number(value))
+        return str(value)
+
+
+def _plain(number: Decimal) -> str:
+    """Decimal without exponent or trailing zeros: 2450.50 -> '2450.5', 93.00 -> '93'."""
+    text = format(number, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def _format_has_percent(number_format: str) -> bool:
+    """A ``%`` outside quoted literals and not escaped with a backslash."""
+    in_quotes = escaped = False
+    for ch in number_format:
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif ch == '"':
+            in_quotes = not in_quotes
+        elif ch == "%" and not in_quotes:
+            return True
+    return False
+
+
+CellValue = str | int | float | datetime | None
+
+
+def parse_cell(cell: RawCell, column: ColumnSpec, contract: EditionContract) -> CellValue:
+    """Value in the canonical unit, or ``None`` for no answer.
+
+    code -> ``GM####``; text -> stripped text; integer/count -> int (counts as float in
+    answers); amount/fte/percent/score -> float in the canonical unit; timestamp -> datetime.
+    Bounds are *not* checked here (see :func:`check_impossible`).
+    """
+    if cell.is_uncached_formula:
+        raise ParseError("formula without a cached value (open and save the file in Excel)")
+    if cell.is_error or is_spreadsheet_error(cell.value):
+        raise ParseError(f"spreadsheet error value {cell.as_text().strip()!r}")
+    value = cell.value
+    if is_no_answer(value, contract.no_answer_tokens):
+        return None
+    kind = column.kind
+    if kind == "code":
+        return normalize_municipality_code(value)
+    if kind == "text":
+        return clean_text(value) if isinstance(value, str) else cell.as_text()
+    if kind == "timestamp":
+        return _timestamp(value)
+    if isinstance(value, datetime | date | time):
+        raise ParseError(f"date where a number is expected: {cell.as_text()!r}")
+    if isinstance(value, bool):
+        raise ParseError(f"boolean where a number is expected: {cell.as_text()!r}")
+    number = _number(cell, column, contract)
+    if column.is_whole_number:
+        return require_whole(number, value)
+    return float(number * column.factor)
+
+
+def _number(cell: RawCell, column: ColumnSpec, contract: EditionContract) -> Decimal:
+    value = cell.value
+    numbers = contract.numbers
+    if isinstance(value, str):
+        if column.kind == "percent":
+            return parse_percent_text(value, decimal=numbers.decimal, thousands=numbers.thousands)
+        return parse_dutch_number(
+            value,
+            decimal=numbers.decimal,
+            thousands=numbers.thousands,
+            allow_currency=column.kind == "amount",
+        )
+    if isinstance(value, int | float | Decimal):
+        if column.kind == "percent":
+            return percent_from_number(value, percent_formatted=cell.is_percent_formatted)
+        if cell.is_percent_formatted:
+            raise ParseError(
+                f"percentage-formatted cell where a {column.kind} is expected: {cell.as_text()!r}"
+            )
+        return decimal_from_cell_number(value)
+    raise ParseError(f"not a number: {value!r}")
+
+
+def _timestamp(value: CellScalar) -> datetime:
+    if isinstance(value, datetime):
+        return normalize_cell_datetime(value)
+    if isinstance(value, date):
+        raise ParseError(f"date without a time: {value.isoformat()!r}")
+    if isinstance(value, str):
+        return parse_timestamp_text(value)
+    raise ParseError(f"a {type(value).__name__} where a date-time is expected: {value!r}")
+
+
+def check_impossible(value: float | int, column: ColumnSpec, raw: str) -> str | None:
+    """Reason when ``value`` is outside the column's impossible bounds, else ``None``."""
+    if column.impossible.contains(float(value)):
+        return None
+    return (
+        f"impossible value for {column.kind}: {raw.strip()!r} "
+        f"(must be {column.impossible.describe()})"
+    )

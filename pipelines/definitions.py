@@ -1,0 +1,51 @@
+"""The one Dagster code location of ictbench (`dagster dev -w workspace.yaml`)."""
+
+from __future__ import annotations
+
+from dagster import (
+    AssetSelection,
+    Definitions,
+    define_asset_job,
+    in_process_executor,
+)
+from dagster_dbt import DbtCliResource
+
+from pipelines.assets.ingest import cbs_reference, survey_submissions
+from pipelines.assets.publish import published_release
+from pipelines.assets.transform import dbt_project, edition_models, release_models
+from pipelines.assets.validate import survey_checks
+from pipelines.automation import landing_zone_sensor, weekly_release_schedule
+from pipelines.jobs import EDITION_JOB, REFERENCE_JOB, RELEASE_JOB
+from pipelines.partitions import edition_partitions
+from pipelines.resources import WarehouseResource
+
+reference_job = define_asset_job(
+    REFERENCE_JOB,
+    selection=AssetSelection.assets(cbs_reference),
+    description="Load the CBS reference data (municipal division, population, mergers).",
+)
+edition_job = define_asset_job(
+    EDITION_JOB,
+    selection=AssetSelection.assets(survey_submissions, edition_models)
+    | AssetSelection.checks(*survey_checks),
+    partitions_def=edition_partitions,
+    description="Ingest, validate and model one survey edition (partition = edition).",
+)
+release_job = define_asset_job(
+    RELEASE_JOB,
+    selection=AssetSelection.assets(release_models, published_release),
+    description="Build the release-wide models, audit the build and publish atomically.",
+)
+
+defs = Definitions(
+    assets=[cbs_reference, survey_submissions, edition_models, release_models, published_release],
+    asset_checks=survey_checks,
+    jobs=[reference_job, edition_job, release_job],
+    sensors=[landing_zone_sensor],
+    schedules=[weekly_release_schedule],
+    resources={
+        "warehouse": WarehouseResource.from_settings(),
+        "dbt": DbtCliResource(project_dir=dbt_project),
+    },
+    executor=in_process_executor,
+)

@@ -1,0 +1,5 @@
+"""Job names, shared by the definitions, the sensor, the schedule and the CLI."""
+
+REFERENCE_JOB = "reference_job"
+EDITION_JOB = "edition_job"
+RELEASE_JOB = "release_job"

@@ -1,0 +1,220 @@
+"""Write-audit-publish: turn the private build database into a published release.
+
+A release is a directory `releases/<release_id>/` holding `ictbench.duckdb` (schema
+`marts`), `parquet/<table>.parquet` and `release.json`. `published` is a symlink to the
+current release and is swapped with one `rename(2)`, so a reader sees the old release or
+the new one and never a mix. Files of a release are never written after the swap: a
+reader holding `published/ictbench.duckdb` open keeps reading the file it opened, even
+after later refreshes (on POSIX an unlinked file lives on while it is open).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+PUBLISHED_SCHEMA = "marts"
+RELEASE_MANIFEST = "release.json"
+DB_FILE = "ictbench.duckdb"
+
+
+class PublishError(RuntimeError):
+    """Publication refused; the previous release stays in place."""
+
+
+@dataclass(frozen=True)
+class TableSummary:
+    rows: int
+    content_sha256: str
+
+
+@dataclass(frozen=True)
+class Release:
+    release_id: str
+    path: Path
+    tables: dict[str, TableSummary]
+    editions: list[int]
+
+    def manifest(self) -> dict[str, object]:
+        return {
+            "release_id": self.release_id,
+            "editions": self.editions,
+            "tables": {name: asdict(summary) for name, summary in self.tables.items()},
+        }
+
+
+def sql_string(value: str) -> str:
+    """Quote a value as a SQL string literal (for statements that take no parameters)."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def sql_identifier(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"'
+
+
+def table_content_hash(con: duckdb.DuckDBPyConnection, qualified_table: str) -> TableSummary:
+    """An order-independent fingerprint of a table's contents (rows as text, sorted)."""
+    rows, digest = con.execute(
+        f"""
+        with row_hashes as (select sha256(cast(t as varchar)) as h from {qualified_table} as t)
+        select count(*), coalesce(sha256(string_agg(h, '' order by h)), sha256(''))
+        from row_hashes
+        """
+    ).fetchone() or (0, "")
+    return TableSummary(rows=int(rows), content_sha256=str(digest))
+
+
+def list_tables(con: duckdb.DuckDBPyConnection, catalog: str, schema: str) -> list[str]:
+    rows = con.execute(
+        """
+        select table_name from information_schema.tables
+        where table_catalog = ? and table_schema = ? and table_type = 'BASE TABLE'
+        order by table_name
+        """,
+        [catalog, schema],
+    ).fetchall()
+    return [str(r[0]) for r in rows]
+
+
+def _copy_comments(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Carry dbt's documentation (persisted as comments) into the release."""
+    comment = con.execute(
+        "select comment from duckdb_tables() where database_name = 'build' "
+        "and schema_name = ? and table_name = ?",
+        [PUBLISHED_SCHEMA, table],
+    ).fetchone()
+    target = f"{PUBLISHED_SCHEMA}.{sql_identifier(table)}"
+    if comment and comment[0]:
+        con.execute(f"comment on table {target} is {sql_string(str(comment[0]))}")
+    for column, column_comment in con.execute(
+        "select column_name, comment from duckdb_columns() where database_name = 'build' "
+        "and schema_name = ? and table_name = ? and comment is not null",
+        [PUBLISHED_SCHEMA, table],
+    ).fetchall():
+        con.execute(
+            f"comment on column {target}.{sql_identifier(str(column))} "
+            f"is {sql_string(str(column_comment))}"
+        )
+
+
+def _new_release_id() -> str:
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
+
+
+def build_release(build_db: Path, releases_dir: Path) -> Release:
+    """Copy every table of the build's `marts` schema into a new, complete release dir."""
+    release_id = _new_release_id()
+    partial = releases_dir / f".{release_id}.partial"
+    partial.mkdir(parents=True)
+    (partial / "parquet").mkdir()
+    con = duckdb.connect(str(partial / DB_FILE))
+    try:
+        con.execute(f"attach {sql_string(str(build_db))} as build (read_only)")
+        tables = list_tables(con, "build", PUBLISHED_SCHEMA)
+        if not tables:
+            raise PublishError(f"the build database {build_db} has no tables in schema marts")
+        con.execute(f"create schema {PUBLISHED_SCHEMA}")
+        summaries: dict[str, TableSummary] = {}
+        for table in tables:
+            target = f"{PUBLISHED_SCHEMA}.{sql_identifier(table)}"
+            # Sorted rows make the files themselves reproducible, not only the contents.
+            con.execute(
+                f"create table {target} as select * from build.{target} order by all"
+            )
+            _copy_comments(con, table)
+            parquet = partial / "parquet" / f"{table}.parquet"
+            con.execute(
+                f"copy (select * from {target} order by all) to {sql_string(str(parquet))} "
+                "(format parquet, compression zstd)"
+            )
+            summaries[table] = table_content_hash(con, target)
+        editions: list[int] = []
+        if "indicator_values" in tables:
+            editions = [
+                int(r[0])
+                for r in con.execute(
+                    f"select distinct edition from {PUBLISHED_SCHEMA}.indicator_values order by 1"
+                ).fetchall()
+            ]
+        con.execute("detach build")
+        con.execute("checkpoint")
+    except Exception:
+        con.close()
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    con.close()
+    release = Release(release_id, releases_dir / release_id, summaries, editions)
+    manifest = release.manifest() | {"created_at": datetime.now(UTC).isoformat()}
+    (partial / RELEASE_MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
+    _fsync_tree(partial)
+    os.rename(partial, release.path)
+    return release
+
+
+def _fsync_tree(directory: Path) -> None:
+    for path in sorted(directory.rglob("*")):
+        if path.is_file():
+            with path.open("rb") as handle:
+                os.fsync(handle.fileno())
+
+
+def activate_release(warehouse: Path, release: Release) -> None:
+    """Point `published` at the release in one atomic rename."""
+    published = warehouse / "published"
+    if published.exists() and not published.is_symlink():
+        # A plain directory (e.g. made by hand) cannot be swapped atomically: keep it aside.
+        published.rename(warehouse / "releases" / f"legacy-{_new_release_id()}")
+    link = warehouse / f".published-{release.release_id}"
+    os.symlink(Path("releases") / release.release_id, link)
+    os.replace(link, published)
+    directory_fd = os.open(warehouse, os.O_RDONLY)
+    try:
+        os.fsync(directory_fd)
+    finally:
+        os.close(directory_fd)
+
+
+def current_release(warehouse: Path) -> dict[str, object] | None:
+    manifest = warehouse / "published" / RELEASE_MANIFEST
+    if not manifest.exists():
+        return None
+    data: dict[str, object] = json.loads(manifest.read_text())
+    return data
+
+
+def prune_releases(warehouse: Path, keep: int = 3) -> list[Path]:
+    """Delete old releases, always keeping the published one and the newest `keep`."""
+    releases_dir = warehouse / "releases"
+    published = (warehouse / "published").resolve()
+    candidates = sorted(
+        (p for p in releases_dir.iterdir() if p.is_dir() and not p.name.startswith(".")),
+        key=lambda p: p.name,
+    )
+    removed: list[Path] = []
+    for path in candidates[:-keep] if keep else candidates:
+        if path.resolve() != published:
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    # Leftovers of a publication that crashed half-way are never visible: clean them up.
+    for partial in releases_dir.glob(".*.partial"):
+        shutil.rmtree(partial, ignore_errors=True)
+    for link in warehouse.glob(".published-*"):
+        link.unlink(missing_ok=True)
+    return removed
+
+
+def publish(build_db: Path, warehouse: Path, keep: int = 3) -> Release:
+    """Build a complete release from the build database, then make it the published one."""
+    releases_dir = warehouse / "releases"
+    releases_dir.mkdir(parents=True, exist_ok=True)
+    release = build_release(build_db, releases_dir)
+    activate_release(warehouse, release)
+    prune_releases(warehouse, keep=keep)
+    return release

@@ -1,0 +1,96 @@
+"""The two settings of ictbench, and every path derived from them.
+
+`ICTBENCH_LANDING` (the landing zone) and `ICTBENCH_WAREHOUSE` (where everything the
+warehouse writes goes) are the only settings. They come from the environment, from a
+`.env` file in the working directory, or from Dagster resource config. dbt reads the
+same warehouse path: `export_for_dbt` puts the absolute path into the environment that
+`dbt_project/profiles.yml` reads, so there is exactly one place that decides it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_LANDING = REPO_ROOT / "sample_data"
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+CONTRACTS_DIR = REPO_ROOT / "data_contracts"
+
+LANDING_VAR = "ICTBENCH_LANDING"
+WAREHOUSE_VAR = "ICTBENCH_WAREHOUSE"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved, absolute locations of the landing zone and the warehouse."""
+
+    landing: Path
+    warehouse: Path
+
+    @property
+    def survey_dir(self) -> Path:
+        return self.landing / "survey"
+
+    @property
+    def reference_dir(self) -> Path:
+        return self.landing / "reference"
+
+    @property
+    def build_dir(self) -> Path:
+        """Private build area: only ictbench's own processes open it."""
+        return self.warehouse / "build"
+
+    @property
+    def build_db(self) -> Path:
+        return self.build_dir / "ictbench.duckdb"
+
+    @property
+    def releases_dir(self) -> Path:
+        return self.warehouse / "releases"
+
+    @property
+    def published_dir(self) -> Path:
+        """A symlink to the current release, swapped atomically on publication."""
+        return self.warehouse / "published"
+
+    @property
+    def published_db(self) -> Path:
+        return self.published_dir / "ictbench.duckdb"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.warehouse / "reports"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.warehouse / "dagster"
+
+    @property
+    def lock_file(self) -> Path:
+        return self.warehouse / ".refresh.lock"
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, dotenv_path: Path | None = None
+) -> Settings:
+    """Read the settings: environment first, then `.env`, then the defaults."""
+    env = dict(os.environ if environ is None else environ)
+    dotenv_file = dotenv_path if dotenv_path is not None else Path.cwd() / ".env"
+    from_file = {k: v for k, v in dotenv_values(dotenv_file).items() if v is not None}
+    landing = env.get(LANDING_VAR) or from_file.get(LANDING_VAR) or str(SAMPLE_LANDING)
+    warehouse = env.get(WAREHOUSE_VAR) or from_file.get(WAREHOUSE_VAR) or "warehouse"
+    return Settings(
+        landing=Path(landing).expanduser().resolve(),
+        warehouse=Path(warehouse).expanduser().resolve(),
+    )
+
+
+def export_for_dbt(settings: Settings) -> None:
+    """Hand the warehouse location to dbt (profiles.yml reads `ICTBENCH_WAREHOUSE`)."""
+    os.environ[WAREHOUSE_VAR] = str(settings.warehouse)
+    os.environ[LANDING_VAR] = str(settings.landing)
