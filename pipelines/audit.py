@@ -25,7 +25,8 @@ def audit_build(con: duckdb.DuckDBPyConnection) -> list[str]:
     ).fetchall():
         problems.append(f"edition {edition}: blocking check {check_name} failed: {detail}")
     checked = {
-        int(r[0]) for r in con.execute("select distinct edition from audit.edition_checks").fetchall()
+        int(r[0])
+        for r in con.execute("select distinct edition from audit.edition_checks").fetchall()
     }
     problems.extend(
         f"edition {e}: its blocking checks have not run" for e in editions if e not in checked
@@ -48,10 +49,14 @@ def audit_build(con: duckdb.DuckDBPyConnection) -> list[str]:
             "accounted for as loaded, superseded, rejected or empty"
         )
 
-    built = {
-        int(r[0])
-        for r in con.execute("select distinct edition from marts.submissions").fetchall()
-    } if _has_table(con, "marts", "submissions") else set()
+    built = (
+        {
+            int(r[0])
+            for r in con.execute("select distinct edition from marts.submissions").fetchall()
+        }
+        if _has_table(con, "marts", "submissions")
+        else set()
+    )
     problems.extend(
         f"edition {e}: the marts were not built for it" for e in editions if e not in built
     )

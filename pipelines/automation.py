@@ -49,9 +49,7 @@ def landing_zone_sensor(context: SensorEvaluationContext):  # type: ignore[no-un
             )
             continue
         fingerprint = landing_fingerprint(edition)
-        requests.append(
-            RunRequest(run_key=f"{edition}-{fingerprint}", partition_key=str(edition))
-        )
+        requests.append(RunRequest(run_key=f"{edition}-{fingerprint}", partition_key=str(edition)))
     return requests or SkipReason(f"no survey files under {settings.survey_dir}")
 
 

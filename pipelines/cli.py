@@ -62,7 +62,9 @@ def _failure_reasons(result: ExecuteInProcessResult) -> list[str]:
             reasons.append(f"step {event.step_key} failed: {message}")
     skipped = [e.step_key for e in result.all_events if e.is_step_skipped]
     if skipped:
-        reasons.append("not built because of the above: " + ", ".join(sorted(set(map(str, skipped)))))
+        reasons.append(
+            "not built because of the above: " + ", ".join(sorted(set(map(str, skipped))))
+        )
     return reasons
 
 
@@ -166,9 +168,9 @@ def _print_summary(settings: Settings) -> None:
     _say(f"parquet: {settings.published_dir / 'parquet'}")
     _say(
         "try:    duckdb -readonly "
-        f"{settings.published_db} \"select edition, peer_group, median "
+        f'{settings.published_db} "select edition, peer_group, median '
         "from marts.peer_benchmarks where indicator_code = 'ict_cost_per_inhabitant' "
-        "order by 1, 2\""
+        'order by 1, 2"'
     )
 
 

@@ -8,11 +8,10 @@ from dagster import (
     define_asset_job,
     in_process_executor,
 )
-from dagster_dbt import DbtCliResource
 
 from pipelines.assets.ingest import cbs_reference, survey_submissions
 from pipelines.assets.publish import published_release
-from pipelines.assets.transform import dbt_project, edition_models, release_models
+from pipelines.assets.transform import dbt_resource, edition_models, release_models
 from pipelines.assets.validate import survey_checks
 from pipelines.automation import landing_zone_sensor, weekly_release_schedule
 from pipelines.jobs import EDITION_JOB, REFERENCE_JOB, RELEASE_JOB
@@ -45,7 +44,7 @@ defs = Definitions(
     schedules=[weekly_release_schedule],
     resources={
         "warehouse": WarehouseResource.from_settings(),
-        "dbt": DbtCliResource(project_dir=dbt_project),
+        "dbt": dbt_resource(),
     },
     executor=in_process_executor,
 )

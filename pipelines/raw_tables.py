@@ -76,9 +76,7 @@ def table_columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> li
     return [str(r[0]) for r in rows]
 
 
-def _insert(
-    con: duckdb.DuckDBPyConnection, schema: str, table: str, frame: pd.DataFrame
-) -> None:
+def _insert(con: duckdb.DuckDBPyConnection, schema: str, table: str, frame: pd.DataFrame) -> None:
     if frame.empty:
         return
     columns = table_columns(con, schema, table)

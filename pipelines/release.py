@@ -125,9 +125,7 @@ def build_release(build_db: Path, releases_dir: Path) -> Release:
         for table in tables:
             target = f"{PUBLISHED_SCHEMA}.{sql_identifier(table)}"
             # Sorted rows make the files themselves reproducible, not only the contents.
-            con.execute(
-                f"create table {target} as select * from build.{target} order by all"
-            )
+            con.execute(f"create table {target} as select * from build.{target} order by all")
             _copy_comments(con, table)
             parquet = partial / "parquet" / f"{table}.parquet"
             con.execute(

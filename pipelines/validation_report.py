@@ -66,7 +66,9 @@ def validate_file(path: Path, edition: int, settings: Settings) -> FileValidatio
     counts = pd.Series([r.status for r in resolved.records]).value_counts().to_dict()
     out.lines.append(
         "rows: "
-        + ", ".join(f"{counts.get(s, 0)} {s}" for s in ("loaded", "superseded", "rejected", "empty"))
+        + ", ".join(
+            f"{counts.get(s, 0)} {s}" for s in ("loaded", "superseded", "rejected", "empty")
+        )
     )
     if resolved.loaded and not result.unusable_reason:
         frame = pd.DataFrame(

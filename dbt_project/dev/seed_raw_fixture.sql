@@ -126,10 +126,10 @@ where e between first_edition and last_edition;
 insert into raw.survey_source_files
 select * from (values
     (2019, 'export_2019.csv', repeat('a', 64), '2019.1', 14, 'ok', null),
-    (2020, 'export_2020.csv', repeat('b', 64), '2020.1', 15, 'ok', null),
-    (2021, 'export_2021.csv', repeat('c', 64), '2021.1', 15, 'ok', null),
+    (2020, 'export_2020.csv', repeat('b', 64), '2020.1', 17, 'ok', null),
+    (2021, 'export_2021.csv', repeat('c', 64), '2021.1', 16, 'ok', null),
     (2021, 'nalevering_2021.csv', repeat('d', 64), '2021.1', 2, 'ok', null),
-    (2022, 'export_2022.xlsx', repeat('e', 64), '2022.1', 16, 'ok', null)
+    (2022, 'export_2022.xlsx', repeat('e', 64), '2022.1', 15, 'ok', null)
 ) as t (edition, source_file, source_sha256, contract_version, n_rows, status, reason);
 
 -- which municipality takes part in which edition (row numbers as a spreadsheet shows them)
@@ -171,14 +171,14 @@ union all
 select 2021, 2020, 'nalevering_2021.csv', repeat('d', 64), 3, null, null,
     null, 'empty', null
 union all
-select 2020, 2019, 'export_2020.csv', repeat('b', 64), 16, 'GM9999', 'Nergenshuizen',
+select 2020, 2019, 'export_2020.csv', repeat('b', 64), 18, 'GM9999', 'Nergenshuizen',
     timestamp '2020-03-30 10:00', 'rejected', null;
 
 insert into raw.survey_rejections
 select * from (values
-    (2020, 'export_2020.csv', 16, 'gemeentecode', 'GM9999',
+    (2020, 'export_2020.csv', 18, 'gemeentecode', 'GM9999',
         'municipality code GM9999 did not exist on 2019-01-01'),
-    (2021, 'export_2021.csv', 9, 'fte_werkplekbeheer', '-3',
+    (2021, 'export_2021.csv', 10, 'fte_werkplekbeheer', '-3',
         'negative FTE is impossible')
 ) as t (edition, source_file, source_row, column_name, raw_value, reason);
 

@@ -18,9 +18,9 @@
 {% macro sum_of_asked(codes) -%}
     case
         when
-            ({% for code in codes %}asked_{{ code }}{% if not loop.last %} or {% endif %}{% endfor %})
+            ({% for code in codes %}coalesce(asked_{{ code }}, false){% if not loop.last %} or {% endif %}{% endfor %})
             {%- for code in codes %}
-            and (not asked_{{ code }} or {{ code }} is not null)
+            and (not coalesce(asked_{{ code }}, false) or {{ code }} is not null)
             {%- endfor %}
             then
             {%- for code in codes %}

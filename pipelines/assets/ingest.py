@@ -1,15 +1,16 @@
 """Ingest stage: CBS reference data and the survey files of one edition → raw tables."""
 
-from __future__ import annotations
-
+from collections.abc import Iterator
 from datetime import date
 
 from dagster import (
     AssetExecutionContext,
+    AssetKey,
+    AssetSpec,
     Failure,
     MaterializeResult,
     MetadataValue,
-    asset,
+    multi_asset,
 )
 
 from pipelines.core.contracts import load_contract
@@ -24,23 +25,48 @@ from pipelines.core.survey_reader import read_survey_file
 from pipelines.ingest_frames import edition_frames
 from pipelines.landing import edition_files, ignored_files
 from pipelines.partitions import edition_partitions
-from pipelines.raw_tables import replace_edition, replace_table
+from pipelines.raw_tables import EDITION_TABLES, RAW_SCHEMA, replace_edition, replace_table
 from pipelines.resources import WarehouseResource
 
 DIVISION_FILE = "gemeentelijke-indeling.csv"
 MERGERS_FILE = "herindelingen.csv"
 POPULATION_DIR = "population"
+REFERENCE_TABLES = ("cbs_municipalities", "cbs_population", "cbs_mergers")
 
 
-@asset(
+def raw_key(table: str) -> AssetKey:
+    """Raw tables are assets `raw/<table>`: the keys dbt's sources get by default."""
+    return AssetKey([RAW_SCHEMA, table])
+
+
+SUBMISSIONS_KEY = raw_key("survey_submissions")
+
+
+@multi_asset(
+    name="cbs_reference",
     group_name="ingest",
-    kinds={"python", "duckdb"},
-    description=(
-        "CBS reference data from <landing>/reference: the municipal division with validity "
-        "dates, population on 1 January per year (StatLine 03759ned) and mergers."
-    ),
+    specs=[
+        AssetSpec(
+            raw_key("cbs_municipalities"),
+            kinds={"python", "duckdb"},
+            description="CBS municipal division (gemeentelijke-indeling.csv) with validity.",
+        ),
+        AssetSpec(
+            raw_key("cbs_population"),
+            kinds={"python", "duckdb"},
+            description="CBS population on 1 January per municipality (StatLine 03759ned).",
+        ),
+        AssetSpec(
+            raw_key("cbs_mergers"),
+            kinds={"python", "duckdb"},
+            description="Municipal mergers and splits (herindelingen.csv), shares normalised.",
+        ),
+    ],
+    description="Load the CBS reference data from <landing>/reference.",
 )
-def cbs_reference(context: AssetExecutionContext, warehouse: WarehouseResource) -> MaterializeResult:
+def cbs_reference(
+    context: AssetExecutionContext, warehouse: WarehouseResource
+) -> Iterator[MaterializeResult]:
     reference = warehouse.settings.reference_dir
     division_path = reference / DIVISION_FILE
     if not division_path.exists():
@@ -55,21 +81,33 @@ def cbs_reference(context: AssetExecutionContext, warehouse: WarehouseResource) 
         if mergers is not None:
             replace_table(con, "cbs_mergers", mergers)
     years = sorted({d.year for d in population["reference_date"]})
-    return MaterializeResult(
-        metadata={
-            "municipalities_ever": len(division),
-            "population_rows": len(population),
-            "population_years": MetadataValue.json(years),
-            "mergers": 0 if mergers is None else len(mergers),
-        }
+    yield MaterializeResult(
+        asset_key=raw_key("cbs_municipalities"),
+        metadata={"municipalities_ever": len(division), "file": str(division_path)},
+    )
+    yield MaterializeResult(
+        asset_key=raw_key("cbs_population"),
+        metadata={"rows": len(population), "years": MetadataValue.json(years)},
+    )
+    yield MaterializeResult(
+        asset_key=raw_key("cbs_mergers"),
+        metadata={"rows": 0 if mergers is None else len(mergers)},
     )
 
 
-@asset(
+@multi_asset(
+    name="survey_submissions",
     group_name="ingest",
     partitions_def=edition_partitions,
-    deps=[cbs_reference],
-    kinds={"python", "duckdb"},
+    specs=[
+        AssetSpec(
+            raw_key(table),
+            kinds={"python", "duckdb"},
+            deps=[raw_key("cbs_municipalities")],
+            description=f"raw.{table} for one edition (see docs/architecture.md).",
+        )
+        for table in EDITION_TABLES
+    ],
     description=(
         "One edition's survey files read strictly by its data contract: every input row "
         "is loaded, superseded, rejected (with reasons in raw.survey_rejections) or empty."
@@ -77,7 +115,7 @@ def cbs_reference(context: AssetExecutionContext, warehouse: WarehouseResource) 
 )
 def survey_submissions(
     context: AssetExecutionContext, warehouse: WarehouseResource
-) -> MaterializeResult:
+) -> Iterator[MaterializeResult]:
     edition = int(context.partition_key)
     contract = load_contract(edition)
     settings = warehouse.settings
@@ -110,7 +148,11 @@ def survey_submissions(
         replace_edition(con, edition, frames)
 
     statuses = frames["survey_submissions"]["status"].value_counts().to_dict()
-    return MaterializeResult(
+    for table in EDITION_TABLES:
+        if table != "survey_submissions":
+            yield MaterializeResult(asset_key=raw_key(table), metadata={"rows": len(frames[table])})
+    yield MaterializeResult(
+        asset_key=SUBMISSIONS_KEY,
         metadata={
             "files": MetadataValue.json([f.source_file for f in results]),
             "rows_in": sum(f.n_rows for f in results),
@@ -120,5 +162,5 @@ def survey_submissions(
             "empty": int(statuses.get("empty", 0)),
             "rejections": len(frames["survey_rejections"]),
             "contract_version": contract.contract_version,
-        }
+        },
     )

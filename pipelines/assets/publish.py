@@ -1,7 +1,5 @@
 """Publish stage: audit the private build, then swap in a new release atomically."""
 
-from __future__ import annotations
-
 from dagster import AssetExecutionContext, Failure, MaterializeResult, MetadataValue, asset
 
 from pipelines.assets.transform import mart_keys

@@ -4,9 +4,10 @@ Edition-grained models (tag `edition`) are partitioned by edition and built with
 `--vars '{"edition": E}'`; release-wide models (tag `release`) are unpartitioned.
 """
 
-from __future__ import annotations
-
+import shutil
+import sys
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 from dagster import AssetExecutionContext, AssetKey
@@ -20,18 +21,10 @@ from pipelines.settings import DBT_PROJECT_DIR
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 dbt_project.prepare_if_dev()
 
-SURVEY_ASSET = AssetKey("survey_submissions")
-REFERENCE_ASSET = AssetKey("cbs_reference")
-
 
 class IctbenchDbtTranslator(DagsterDbtTranslator):
-    """dbt sources are the raw tables written by the ingest assets: point at those."""
-
-    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
-        if dbt_resource_props["resource_type"] == "source":
-            name = str(dbt_resource_props["name"])
-            return REFERENCE_ASSET if name.startswith("cbs_") else SURVEY_ASSET
-        return AssetKey(str(dbt_resource_props["name"]))
+    """Models are keyed by name; sources keep dbt's default key `raw/<table>`, which is
+    the key of the ingest assets that write those tables."""
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         fqn = dbt_resource_props.get("fqn") or []
@@ -39,6 +32,13 @@ class IctbenchDbtTranslator(DagsterDbtTranslator):
 
 
 translator = IctbenchDbtTranslator()
+
+
+def dbt_resource() -> DbtCliResource:
+    """dbt from this interpreter's environment (the project's .venv), not whatever is on PATH."""
+    beside_python = Path(sys.executable).parent / "dbt"
+    executable = str(beside_python) if beside_python.exists() else shutil.which("dbt") or "dbt"
+    return DbtCliResource(project_dir=dbt_project, dbt_executable=executable)
 
 
 @dbt_assets(

@@ -6,8 +6,6 @@ same run, and its outcome is stored in `audit.edition_checks` so that publicatio
 (a later run) refuses a build containing a failed edition.
 """
 
-from __future__ import annotations
-
 import duckdb
 import pandas as pd
 from dagster import (
@@ -18,7 +16,7 @@ from dagster import (
     asset_check,
 )
 
-from pipelines.assets.ingest import survey_submissions
+from pipelines.assets.ingest import SUBMISSIONS_KEY
 from pipelines.core.contracts import load_contract
 from pipelines.core.expectations import validate_loaded_submissions
 from pipelines.partitions import edition_partitions
@@ -43,7 +41,10 @@ def loaded_submissions_frame(con: duckdb.DuckDBPyConnection, edition: int) -> pd
     if answers.empty:
         return submissions
     wide = answers.pivot_table(
-        index="municipality_code", columns="question_code", values="value", aggfunc="first",
+        index="municipality_code",
+        columns="question_code",
+        values="value",
+        aggfunc="first",
         dropna=False,
     )
     wide.columns = [str(c) for c in wide.columns]
@@ -51,7 +52,11 @@ def loaded_submissions_frame(con: duckdb.DuckDBPyConnection, edition: int) -> pd
 
 
 def _result(
-    con: duckdb.DuckDBPyConnection, edition: int, name: str, passed: bool, detail: str,
+    con: duckdb.DuckDBPyConnection,
+    edition: int,
+    name: str,
+    passed: bool,
+    detail: str,
     metadata: dict[str, object] | None = None,
 ) -> AssetCheckResult:
     record_checks(con, edition, {name: (passed, detail)})
@@ -64,7 +69,7 @@ def _result(
 
 
 @asset_check(
-    asset=survey_submissions,
+    asset=SUBMISSIONS_KEY,
     blocking=True,
     partitions_def=edition_partitions,
     description="Every file of the edition is usable (no missing required column, readable).",
@@ -84,7 +89,7 @@ def files_usable(
 
 
 @asset_check(
-    asset=survey_submissions,
+    asset=SUBMISSIONS_KEY,
     blocking=True,
     partitions_def=edition_partitions,
     description="Rows in = loaded + superseded + rejected + empty, for every file.",
@@ -105,14 +110,15 @@ def rows_accounted_for(
             """,
             [edition],
         ).fetchall()
-        detail = "; ".join(
-            f"{f}: {n} rows in, {a} accounted for" for f, n, a in mismatches
-        ) or "every input row accounted for"
+        detail = (
+            "; ".join(f"{f}: {n} rows in, {a} accounted for" for f, n, a in mismatches)
+            or "every input row accounted for"
+        )
         return _result(con, edition, "rows_accounted_for", not mismatches, detail)
 
 
 @asset_check(
-    asset=survey_submissions,
+    asset=SUBMISSIONS_KEY,
     blocking=True,
     partitions_def=edition_partitions,
     description="Great Expectations suite generated from the edition's data contract.",
@@ -128,11 +134,14 @@ def contract_expectations(
             return _result(con, edition, "contract_expectations", False, "no submission loaded")
         report = validate_loaded_submissions(frame, contract)
         failed = [o for o in report.results if not o.success]
-        detail = "; ".join(
-            f"{o.expectation} on {o.column}: {o.unexpected_count} unexpected "
-            f"(e.g. {o.sample_unexpected})"
-            for o in failed
-        ) or f"{len(report.results)} expectations met"
+        detail = (
+            "; ".join(
+                f"{o.expectation} on {o.column}: {o.unexpected_count} unexpected "
+                f"(e.g. {o.sample_unexpected})"
+                for o in failed
+            )
+            or f"{len(report.results)} expectations met"
+        )
         return _result(
             con,
             edition,

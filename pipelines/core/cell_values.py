@@ -6,6 +6,7 @@ contract's rules and returns a :class:`CellValue` or raises :class:`ParseError`.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -65,6 +66,8 @@ class RawCell:
             return "TRUE" if value else "FALSE"
         if isinstance(value, datetime):
             return value.isoformat(sep=" ")
+        if isinstance(value, float) and not math.isfinite(value):
+            return repr(value)
         if isinstance(value, int | float | Decimal):
             if self.is_percent_formatted:  # shown as the respondent saw it: 0.93 -> "93%"
                 return f"{_plain(decimal_from_cell_number(value) * 100)}%"

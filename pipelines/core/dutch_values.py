@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Final
 
 SEPARATOR_NAMES: Final = {",": "comma", ".": "point"}
@@ -114,9 +114,7 @@ def parse_dutch_number(
     negative = False
     if text[:1] in (*_MINUS_SIGNS, "+"):
         negative = text[0] in _MINUS_SIGNS
-        text = text[1:]
-        if text.startswith("€") and allow_currency:  # "-€ 12" written with the sign first
-            text = clean_text(text[1:])
+        text = clean_text(text[1:])  # "-€ 12": the sign may precede the (removed) €
     body = text
     if not body:
         raise ParseError(f"sign without a number: {shown}")
@@ -138,7 +136,8 @@ def parse_dutch_number(
     if decimal in body and (not integer_part or not fraction):
         raise ParseError(f"malformed number (nothing before or after the decimal sign): {shown}")
     if group and group in integer_part:
-        grouped = re.fullmatch(r"[1-9][0-9]{0,2}(?:" + re.escape(group) + r"[0-9]{3})+", integer_part)
+        group_pattern = r"[1-9][0-9]{0,2}(?:" + re.escape(group) + r"[0-9]{3})+"
+        grouped = re.fullmatch(group_pattern, integer_part)
         if not grouped:
             pieces = integer_part.split(group)
             if len(pieces) == 2 and decimal not in body:
@@ -188,9 +187,7 @@ def fraction_or_percentage(value: Decimal) -> Decimal:
     return value
 
 
-def parse_percent_text(
-    raw: str, *, decimal: str = ",", thousands: str | None = "."
-) -> Decimal:
+def parse_percent_text(raw: str, *, decimal: str = ",", thousands: str | None = ".") -> Decimal:
     """Percentage 0-100 from text: ``85%`` / ``85 %`` / ``85,5%`` are percentages;
     without a sign the fraction rule applies (``0,85`` -> 85, ``1`` -> 1)."""
     text = clean_text(raw)

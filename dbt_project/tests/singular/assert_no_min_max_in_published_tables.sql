@@ -1,0 +1,15 @@
+-- No published table carries minima or maxima (they could expose a single
+-- municipality's answers).
+-- depends_on: {{ ref('peer_benchmarks') }}
+-- depends_on: {{ ref('indicator_values') }}
+
+select
+    table_name,
+    column_name
+from information_schema.columns
+where
+    table_schema = 'marts'
+    and (
+        regexp_matches(lower(column_name), '(^|_)(min|max|minimum|maximum)(_|$)')
+        or lower(column_name) in ('lowest', 'highest')
+    )

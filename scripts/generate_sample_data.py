@@ -1,0 +1,1612 @@
+"""Generate the bundled sample landing zone (`sample_data/`) deterministically.
+
+This script plays the outside world: the survey tool that exports the yearly ICT
+benchmark answers, and Statistics Netherlands (CBS) that publishes the municipal
+division, the boundary changes and the population. It therefore imports nothing
+from `pipelines/`: the warehouse must make sense of what this writes.
+
+Everything is fictitious (municipalities, provinces, figures); only the file
+layouts follow the real ones (see `../shared/spec/survey-format.md`).
+
+Running it twice gives byte-identical files: all randomness comes from
+`random.Random` instances with fixed seeds, and the XLSX files get fixed document
+properties and fixed zip entry timestamps.
+
+    .venv/bin/python scripts/generate_sample_data.py [--out sample_data]
+
+Besides the landing zone it writes `README.md` (what is where, the planted
+situations with their coordinates, the expected row accounting) and
+`expected.json` (the same knowledge, machine-readable, for tests).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import math
+import random
+import re
+import shutil
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+
+SEED = 20190301
+EDITIONS: tuple[int, ...] = (2019, 2020, 2021, 2022, 2023, 2024)
+POP_YEARS: tuple[int, ...] = (2018, 2019, 2020, 2021, 2022, 2023, 2024)
+CSV_EDITIONS = frozenset({2019, 2020, 2021})
+ZIP_TIME = (2024, 7, 1, 12, 0, 0)
+
+# --------------------------------------------------------------------------------------
+# Questions (spec table "Questions")
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Question:
+    code: str
+    kind: str  # code | text | integer | timestamp | count | fte | amount | percent | score
+    first: int
+    last: int | None
+    text_nl: str
+
+
+QUESTIONS: tuple[Question, ...] = (
+    Question("gemeentecode", "code", 2019, 2022, "CBS-gemeentecode (GM + 4 cijfers)"),
+    Question("cbs_code", "code", 2023, None, "CBS-code van de gemeente (GM + 4 cijfers)"),
+    Question("gemeentenaam", "text", 2019, None, "Naam van uw gemeente"),
+    Question("boekjaar", "integer", 2019, None, "Boekjaar waarover u rapporteert"),
+    Question("ingediend_op", "timestamp", 2019, None, "Datum en tijd van indienen"),
+    Question("inwoners", "count", 2019, None, "Aantal inwoners van uw gemeente"),
+    Question("fte_organisatie", "fte", 2019, None, "Totale formatie van de organisatie (fte)"),
+    Question("medewerkers", "count", 2019, None, "Aantal medewerkers (personen)"),
+    Question("werkplekken", "count", 2019, None, "Aantal uitgegeven werkplekken"),
+    Question("begroting_lasten", "amount", 2019, None, "Totale lasten van de gemeente"),
+    Question("kosten_personeel", "amount", 2019, None, "Kosten eigen ICT-personeel"),
+    Question("kosten_inhuur", "amount", 2019, None, "Kosten inhuur extern ICT-personeel"),
+    Question("kosten_hardware", "amount", 2019, None, "Kosten hardware"),
+    Question(
+        "kosten_software", "amount", 2019, 2020, "Kosten software (licenties en abonnementen)"
+    ),
+    Question("kosten_licenties", "amount", 2021, None, "Kosten on-premise licenties"),
+    Question("kosten_saas", "amount", 2021, None, "Kosten SaaS- en cloudabonnementen"),
+    Question("kosten_uitbesteding", "amount", 2019, None, "Kosten uitbesteding en bijdragen SSC"),
+    Question("kosten_telecom", "amount", 2019, None, "Kosten telecom"),
+    Question("kosten_overig", "amount", 2019, None, "Overige ICT-kosten"),
+    Question(
+        "kosten_informatiebeveiliging",
+        "amount",
+        2019,
+        None,
+        "Waarvan informatiebeveiliging (al begrepen in de bedragen hierboven)",
+    ),
+    Question("fte_werkplekbeheer", "fte", 2019, None, "Eigen personeel: werkplekbeheer (fte)"),
+    Question("fte_applicatiebeheer", "fte", 2019, None, "Eigen personeel: applicatiebeheer (fte)"),
+    Question(
+        "fte_functioneel_beheer", "fte", 2019, None, "Eigen personeel: functioneel beheer (fte)"
+    ),
+    Question(
+        "fte_informatiemanagement",
+        "fte",
+        2019,
+        None,
+        "Eigen personeel: informatiemanagement en regie (fte)",
+    ),
+    Question(
+        "fte_informatiebeveiliging",
+        "fte",
+        2019,
+        None,
+        "Eigen personeel: informatiebeveiliging, o.a. CISO (fte)",
+    ),
+    Question("fte_privacy", "fte", 2020, None, "Eigen personeel: privacy, o.a. FG (fte)"),
+    Question("fte_data", "fte", 2021, None, "Eigen personeel: data- en BI-specialisten (fte)"),
+    Question("fte_ontwikkeling", "fte", 2019, None, "Eigen personeel: ontwikkeling (fte)"),
+    Question("fte_inhuur", "fte", 2019, None, "Ingehuurd extern ICT-personeel (fte)"),
+    Question("aantal_applicaties", "count", 2019, None, "Aantal applicaties in het landschap"),
+    Question(
+        "pct_plaatsonafhankelijk",
+        "percent",
+        2020,
+        None,
+        "Percentage medewerkers dat plaatsonafhankelijk kan werken",
+    ),
+    Question("aantal_datalekken", "count", 2021, None, "Aantal bij de AP gemelde datalekken"),
+    Question("tevredenheid_ict", "score", 2019, None, "Tevredenheid gebruikers over ICT (1-10)"),
+)
+QBY = {q.code: q for q in QUESTIONS}
+REQUIRED_KINDS = frozenset({"code", "integer", "timestamp"})
+NUMERIC_KINDS = frozenset({"count", "fte", "amount", "percent", "score"})
+EXTRA_COLUMN = "opmerking"  # not a question: an unknown column, reported and ignored
+
+
+def questions_for(edition: int) -> list[Question]:
+    return [q for q in QUESTIONS if q.first <= edition and (q.last is None or edition <= q.last)]
+
+
+def code_header(edition: int) -> str:
+    return "gemeentecode" if edition <= 2022 else "cbs_code"
+
+
+def amount_factor(edition: int) -> int:
+    """Euros per unit in the file: 1 until 2021, 1000 (k€) from 2022."""
+    return 1 if edition <= 2021 else 1000
+
+
+# --------------------------------------------------------------------------------------
+# The fictitious country: provinces, municipalities, boundary changes
+# --------------------------------------------------------------------------------------
+
+PROVINCES: tuple[tuple[str, str], ...] = (
+    ("20", "Waddenmark"),
+    ("21", "Fryswâlden"),
+    ("22", "Esdorperland"),
+    ("23", "Vechtstreek"),
+    ("24", "Nieuwpolderland"),
+    ("25", "Hoogveluwe"),
+    ("26", "Lekdal"),
+    ("27", "Kennemarken"),
+    ("28", "Deltawaarden"),
+    ("29", "Scheldemond"),
+    ("30", "Peelkempen"),
+    ("31", "Maaskroon"),
+)
+
+# Named roles in the boundary history and the planted situations.
+BIG = "0363"  # the > 900,000 city; absorbs W mid-year
+W = "0457"  # merged into BIG on 2022-03-24 (BIG's name survives)
+X1, X2, X3, N1 = "0081", "0086", "0093", "1969"  # X1..X3 form N1 on 2021-01-01
+A, B, D, E, C = "0228", "0233", "0262", "0279", "1987"  # A->B 2020; B,D,E->C 2023
+S, R1, R2 = "0807", "0815", "0846"  # S split over R1 (0.6) and R2 (0.4) on 2022-01-01
+O1, O2, Q = "0175", "0182", "1955"  # O1,O2 -> Q on 2016-01-01 (history before the data)
+NOPOP = "0644"  # never takes part; population unknown ('.') on 1 January 2021
+
+SPECIAL: dict[str, tuple[str, str, int]] = {
+    # code: (name, province, population on 1 January 2018 without later absorptions)
+    BIG: ("Amstelmonde", "27", 902_731),
+    W: ("Vechtsluis", "27", 18_514),
+    X1: ("Súdwâlde", "21", 8_243),
+    X2: ("Wâldsein", "21", 11_907),
+    X3: ("Lytsewâld", "21", 14_588),
+    N1: ("Súdwâlden", "21", 0),
+    A: ("Klaverloo", "25", 9_412),
+    B: ("Hazelhorst", "25", 31_036),
+    D: ("Eëlderbroek", "25", 13_795),
+    E: ("Tarwewolde", "25", 22_690),
+    C: ("Veluwerand", "25", 0),
+    S: ("Molenzande", "30", 17_904),
+    R1: ("Ganzenwaard", "30", 41_220),
+    R2: ("'s-Gravendonk", "30", 66_018),
+    O1: ("Oud-Vlierbeek", "23", 12_000),
+    O2: ("Turfrade", "23", 19_000),
+    Q: ("Vlierrade", "23", 0),
+    NOPOP: ("Zeggeloo", "22", 7_116),
+}
+NEW_CODES = {N1: date(2021, 1, 1), C: date(2023, 1, 1), Q: date(2016, 1, 1)}
+
+# (date, old, new, share): one row per old -> new pair, as CBS/VNG publish it. A merger
+# whose name survives (A->B, W->BIG) has no survivor->itself row.
+EVENTS: tuple[tuple[date, str, str, float], ...] = (
+    (date(2016, 1, 1), O1, Q, 1.0),
+    (date(2016, 1, 1), O2, Q, 1.0),
+    (date(2020, 1, 1), A, B, 1.0),
+    (date(2021, 1, 1), X1, N1, 1.0),
+    (date(2021, 1, 1), X2, N1, 1.0),
+    (date(2021, 1, 1), X3, N1, 1.0),
+    (date(2022, 1, 1), S, R1, 0.6),
+    (date(2022, 1, 1), S, R2, 0.4),
+    (date(2022, 3, 24), W, BIG, 1.0),
+    (date(2023, 1, 1), B, C, 1.0),
+    (date(2023, 1, 1), D, C, 1.0),
+    (date(2023, 1, 1), E, C, 1.0),
+)
+
+# How many "ordinary" municipalities per size band (population 1 January 2018).
+BANDS: tuple[tuple[str, int, int, int], ...] = (
+    ("250k+", 258_000, 700_000, 6),
+    ("100k-250k", 104_000, 232_000, 20),
+    ("50k-100k", 52_000, 93_000, 30),
+    ("20k-50k", 20_800, 46_500, 58),
+    ("<20k", 6_000, 18_600, 33),
+)
+GROUPS: tuple[str, ...] = ("<20k", "20k-50k", "50k-100k", "100k-250k", "250k+")
+
+ROOTS = (
+    "Aalder", "Beuke", "Bram", "Dorse", "Eike", "Elze", "Fluit", "Gagel", "Haver", "Heide",
+    "Hulst", "Iepe", "Jenever", "Kalk", "Kievit", "Lijster", "Linde", "Meidoorn", "Mos",
+    "Notel", "Olme", "Reiger", "Riet", "Rogge", "Schapen", "Spreeu", "Uilen", "Vlier",
+    "Wilge", "Zwaluw", "Ganze", "Kraai", "Merel", "Bever", "Otter", "Vosse", "Haze", "Lelie",
+    "Boekweit", "Vlas", "Hennep", "Klei", "Zavel", "Keien", "Ploeg", "Sikkel", "Ooi", "Egel",
+    "Wezel", "Kemp", "Gerst", "Mergel", "Kwak", "Snip", "Grutto", "Plevier", "Wulp", "Ever",
+)  # fmt: skip
+SUFFIXES = (
+    "dam", "dijk", "veen", "hoven", "wijk", "broek", "horst", "loo", "rade", "stede", "wolde",
+    "heem", "hout", "dorp", "kerk", "burg", "zande", "meer", "waard", "rode", "gouw", "sum",
+    "ingen", "beek", "donk", "geest", "haar", "woude", "lo", "mond", "sluis", "weerd",
+)  # fmt: skip
+PREFIXES = ("Nieuw-", "Oud-", "Groot-", "Sint ", "Ter ", "Oost-", "West-", "Hoog-")
+DIACRITIC_NAMES = (
+    "Boarnsterhiem", "Skarsterwâl", "Kûpersdyk", "Hoëndijk", "Zuidbroëk", "Reëlandt",
+    "Noardtsjerk", "Ruïnerwold-Oost", "Wâldhuzen", "Oostermeër", "Súdhoeke", "Ekenrôde",
+)  # fmt: skip
+PROVINCE_WEIGHTS = (7, 9, 8, 11, 5, 18, 9, 13, 16, 6, 17, 9)
+
+
+@dataclass
+class Municipality:
+    code: str  # 4 digits, no GM
+    name: str
+    province: str
+    begin: date
+    end: date | None
+    own: dict[int, float] = field(default_factory=dict)  # own population, 1 January
+
+    @property
+    def gm(self) -> str:
+        return "GM" + self.code
+
+    def exists(self, on: date) -> bool:
+        return self.begin <= on and (self.end is None or on < self.end)
+
+
+@dataclass
+class Traits:
+    cost: float
+    fte_org: float
+    ict_share: float
+    hire: float
+    outsourcing: float
+    sec: float
+    priv: float
+    data: float
+    no_data_until: int
+    small_dev: bool
+    headcount: float
+    workplaces: float
+    budget: float
+    apps: float
+    pct_offset: float
+    satisfaction: float
+    breaches: float
+
+
+def lognorm(rng: random.Random, sigma: float) -> float:
+    return math.exp(rng.gauss(0.0, sigma))
+
+
+def clamp(x: float, lo: float, hi: float) -> float:
+    return max(lo, min(hi, x))
+
+
+def build_country(rng: random.Random) -> dict[str, Municipality]:
+    """The fictitious division: ~160 municipalities in 12 provinces, with history."""
+    munis: dict[str, Municipality] = {}
+    used_codes = set(SPECIAL)
+    pool = [c for c in range(3, 1760) if f"{c:04d}" not in used_codes]
+    codes = sorted(rng.sample(pool, sum(b[3] for b in BANDS)))
+    rng.shuffle(codes)
+    names: set[str] = {v[0] for v in SPECIAL.values()}
+    diacritics = list(DIACRITIC_NAMES)
+
+    def new_name() -> str:
+        while True:
+            if diacritics and rng.random() < 0.09:
+                candidate = diacritics.pop(0)
+            else:
+                candidate = rng.choice(ROOTS) + rng.choice(SUFFIXES)
+                if rng.random() < 0.12:
+                    candidate = rng.choice(PREFIXES) + candidate
+            if candidate not in names:
+                names.add(candidate)
+                return candidate
+
+    begins = [date(1970, 1, 1)] * 14 + [
+        date(1984, 1, 1),
+        date(1997, 1, 1),
+        date(2001, 1, 1),
+        date(2005, 1, 1),
+        date(2011, 1, 1),
+        date(2019, 1, 1) - timedelta(days=365 * 7 + 2),  # 2012-01-01
+    ]
+    prov_codes = [p for p, _ in PROVINCES]
+    idx = 0
+    for _band, lo, hi, n in BANDS:
+        for _ in range(n):
+            code = f"{codes[idx]:04d}"
+            idx += 1
+            pop = math.exp(rng.uniform(math.log(lo), math.log(hi)))
+            prov = rng.choices(prov_codes, weights=PROVINCE_WEIGHTS)[0]
+            munis[code] = Municipality(code, new_name(), prov, rng.choice(begins), None)
+            munis[code].own[2018] = pop
+    for code, (name, prov, pop) in SPECIAL.items():
+        begin = NEW_CODES.get(code, date(1970, 1, 1))
+        munis[code] = Municipality(code, name, prov, begin, None)
+        munis[code].own[2018] = float(pop)
+    for when, old, _new, _share in EVENTS:
+        munis[old].end = when
+    # own population trajectories (as if nothing merged), ~0.5 % growth a year
+    for code in sorted(munis):
+        m = munis[code]
+        growth = clamp(rng.gauss(0.005, 0.0025), -0.002, 0.011)
+        if code == BIG:
+            growth = 0.0072
+        for y in POP_YEARS[1:]:
+            m.own[y] = m.own[y - 1] * (1 + growth + rng.gauss(0, 0.0007)) if m.own[2018] else 0.0
+    return munis
+
+
+def population(munis: dict[str, Municipality], code: str, year: int) -> int:
+    """CBS population on 1 January `year` (the municipality must exist on that date)."""
+    return round(_virtual_population(munis, code, year))
+
+
+def _virtual_population(munis: dict[str, Municipality], code: str, year: int) -> float:
+    on = date(year, 1, 1)
+    total = munis[code].own[year]
+    for when, old, new, share in EVENTS:
+        if new == code and when <= on:
+            total += share * _virtual_population(munis, old, year)
+    return total
+
+
+def existing(munis: dict[str, Municipality], on: date) -> list[str]:
+    return sorted(c for c, m in munis.items() if m.exists(on))
+
+
+def peer_group(pop: int) -> str:
+    if pop < 20_000:
+        return "<20k"
+    if pop < 50_000:
+        return "20k-50k"
+    if pop < 100_000:
+        return "50k-100k"
+    if pop < 250_000:
+        return "100k-250k"
+    return "250k+"
+
+
+def build_traits(munis: dict[str, Municipality]) -> dict[str, Traits]:
+    traits: dict[str, Traits] = {}
+    for code in sorted(munis):
+        r = random.Random(f"{SEED}:traits:{code}")
+        pop = munis[code].own[2018] or 30_000.0
+        small = pop < 20_000
+        traits[code] = Traits(
+            cost=lognorm(r, 0.16),
+            fte_org=lognorm(r, 0.12) * (1.08 if pop > 250_000 else 1.0),
+            ict_share=r.uniform(0.06, 0.08),
+            hire=r.uniform(0.25, 0.35),
+            outsourcing=r.uniform(0.15, 0.25) * (1.12 if small else 1.0),
+            sec=lognorm(r, 0.25),
+            priv=lognorm(r, 0.25),
+            data=lognorm(r, 0.35),
+            no_data_until=r.choice((2022, 2023, 2024, 2024)) if small else 0,
+            small_dev=small and r.random() < 0.5,
+            headcount=r.uniform(1.12, 1.22),
+            workplaces=r.uniform(1.05, 1.15),
+            budget=lognorm(r, 0.1),
+            apps=lognorm(r, 0.1),
+            pct_offset=r.gauss(0, 7),
+            satisfaction=r.gauss(7.0, 0.4),
+            breaches=lognorm(r, 0.3),
+        )
+    return traits
+
+
+# --------------------------------------------------------------------------------------
+# Answers: realistic magnitudes (in natural units: euros, FTE, counts, percent)
+# --------------------------------------------------------------------------------------
+
+COST_PER_INH = {2018: 84.0, 2019: 88.0, 2020: 92.5, 2021: 97.0, 2022: 101.5, 2023: 106.5}
+SEC_PER_100K = {2019: 1.8, 2020: 1.9, 2021: 2.0, 2022: 2.05, 2023: 2.1, 2024: 2.2}
+PRIV_PER_100K = {2019: 0.8, 2020: 0.9, 2021: 1.0, 2022: 1.0, 2023: 1.05, 2024: 1.1}
+DATA_PER_100K = {2021: 0.5, 2022: 0.85, 2023: 1.2, 2024: 1.5}
+SAAS_SHARE = {2021: 0.35, 2022: 0.42, 2023: 0.49, 2024: 0.55}
+PCT_LOC = {2020: 40.0, 2021: 78.0, 2022: 86.0, 2023: 90.0, 2024: 93.0}
+
+
+def poisson(rng: random.Random, lam: float) -> int:
+    limit, k, p = math.exp(-lam), 0, 1.0
+    while True:
+        p *= rng.random()
+        if p <= limit:
+            return k
+        k += 1
+
+
+def true_answers(code: str, edition: int, pop: int, t: Traits) -> dict[str, float]:
+    """One municipality's answers for one edition, unrounded, in natural units."""
+    r = random.Random(f"{SEED}:answers:{code}:{edition}")
+    by = edition - 1
+    size = 1 + 0.07 * abs(math.log10(pop) - 4.6)
+    total = COST_PER_INH[by] * t.cost * size * lognorm(r, 0.04) * pop
+    outs = clamp(t.outsourcing + r.gauss(0, 0.015), 0.12, 0.3)
+    hire = clamp(t.hire + r.gauss(0, 0.015), 0.22, 0.38)
+    personeel = 0.36 * lognorm(r, 0.06)
+    parts = {
+        "kosten_personeel": personeel,
+        "kosten_inhuur": personeel * hire / (1 - hire),
+        "kosten_hardware": 0.085 * lognorm(r, 0.12),
+        "software": 0.17 * lognorm(r, 0.1),
+        "kosten_telecom": 0.04 * lognorm(r, 0.15),
+        "kosten_overig": 0.07 * lognorm(r, 0.2),
+    }
+    rest = sum(parts.values())
+    a: dict[str, float] = {k: total * (1 - outs) * v / rest for k, v in parts.items()}
+    a["kosten_uitbesteding"] = total * outs
+    software = a.pop("software")
+    if edition <= 2020:
+        a["kosten_software"] = software
+    else:
+        saas = clamp(SAAS_SHARE[edition] + r.gauss(0, 0.06), 0.1, 0.9)
+        a["kosten_saas"] = software * saas
+        a["kosten_licenties"] = software * (1 - saas)
+    a["kosten_informatiebeveiliging"] = total * r.uniform(0.04, 0.07)
+
+    fte_org = pop * 7.0 / 1000 * t.fte_org * (1 + 0.004 * (by - 2018)) * lognorm(r, 0.02)
+    ict_fte = fte_org * t.ict_share * lognorm(r, 0.03)
+    per100k = pop / 100_000
+    sec = per100k * SEC_PER_100K[edition] * t.sec * lognorm(r, 0.08)
+    priv = per100k * PRIV_PER_100K[edition] * t.priv * lognorm(r, 0.08)
+    data = 0.0
+    if edition >= 2021 and edition > t.no_data_until:
+        data = per100k * DATA_PER_100K[edition] * t.data * lognorm(r, 0.1)
+    own = {
+        "fte_werkplekbeheer": 0.26,
+        "fte_applicatiebeheer": 0.24,
+        "fte_functioneel_beheer": 0.30,
+        "fte_informatiemanagement": 0.12 * (1 + 0.05 * (by - 2018)),
+        "fte_ontwikkeling": 0.0 if t.small_dev else 0.08,
+    }
+    weights = {k: v * lognorm(r, 0.1) for k, v in own.items()}
+    remaining = max(ict_fte - sec - priv - data, 0.5 * ict_fte)
+    wsum = sum(weights.values())
+    for k, v in weights.items():
+        a[k] = remaining * v / wsum
+    if edition == 2019:
+        a["fte_informatiebeveiliging"] = sec + priv  # 2019: includes privacy
+    else:
+        a["fte_informatiebeveiliging"] = sec
+        a["fte_privacy"] = priv
+    if edition >= 2021:
+        a["fte_data"] = data
+    a["fte_inhuur"] = a["kosten_inhuur"] / r.uniform(105_000, 135_000)
+    a["fte_organisatie"] = fte_org
+    a["medewerkers"] = fte_org * t.headcount
+    a["werkplekken"] = a["medewerkers"] * t.workplaces
+    a["begroting_lasten"] = pop * 2800 * t.budget * 1.025 ** (by - 2020) * lognorm(r, 0.02)
+    span = (math.log(pop) - math.log(8_000)) / (math.log(950_000) - math.log(8_000))
+    a["aantal_applicaties"] = (150 + 450 * clamp(span, 0, 1)) * t.apps * 1.02 ** (by - 2018)
+    if edition >= 2020:
+        a["pct_plaatsonafhankelijk"] = clamp(
+            PCT_LOC[edition] + t.pct_offset + r.gauss(0, 4), 8, 100
+        )
+    if edition >= 2021:
+        lam = min(36.0, (1.0 + 4.5 * per100k) * t.breaches)
+        a["aantal_datalekken"] = float(min(40, poisson(r, lam)))
+    a["tevredenheid_ict"] = clamp(t.satisfaction + r.gauss(0, 0.2), 6.0, 8.0)
+    return a
+
+
+# --------------------------------------------------------------------------------------
+# Cells, rows and files
+# --------------------------------------------------------------------------------------
+
+NO_ANSWER = ("", "n.v.t.", "onbekend", "-", "nb", "N.v.t.", "NB", "Onbekend", " n.v.t. ")
+
+
+@dataclass
+class Cell:
+    written: Any  # str in CSV; a Python value (None = empty cell) in XLSX
+    canonical: Any  # what the warehouse should make of it (euros, FTE, percent, ...)
+    number_format: str | None = None
+    rejected: str | None = None  # reason, when the warehouse must reject the cell
+
+
+@dataclass
+class Row:
+    edition: int
+    file: str
+    code: str | None  # GM#### as meant; None for an empty row
+    ts: datetime | None
+    cells: dict[str, Cell]
+    notes: list[str] = field(default_factory=list)
+    source_row: int = 0
+    status: str = ""
+    superseded_by: str | None = None
+    reason: str | None = None
+
+    @property
+    def ref(self) -> str:
+        return f"{self.file}:{self.source_row}"
+
+    def answers_key(self) -> tuple[Any, ...]:
+        return tuple((k, c.canonical) for k, c in sorted(self.cells.items()) if k != "gemeentenaam")
+
+
+def nl_number(x: float, decimals: int, dots: bool) -> str:
+    """Dutch notation: decimal comma, optional thousands dots, trailing zeros dropped."""
+    text = f"{abs(x):,.{decimals}f}" if dots else f"{abs(x):.{decimals}f}"
+    if decimals:
+        text = text.rstrip("0").rstrip(".")
+    text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    return ("-" if x < 0 else "") + text
+
+
+@dataclass
+class Planted:
+    no: str
+    what: str
+    edition: int
+    file: str
+    row: int
+    code: str
+    column: str
+    raw: str
+    expect: str
+
+
+class Builder:
+    """Builds all survey rows of all editions, and knows what the warehouse must do."""
+
+    def __init__(self, munis: dict[str, Municipality]) -> None:
+        self.munis = munis
+        self.traits = build_traits(munis)
+        self.rng = random.Random(f"{SEED}:survey")
+        self.rows: dict[int, dict[str, list[Row]]] = {e: {} for e in EDITIONS}
+        self.columns: dict[int, dict[str, list[str]]] = {e: {} for e in EDITIONS}
+        self.planted: list[tuple[str, str, Row, str, str]] = []  # no, what, row, col, expect
+        self.participants: dict[int, list[str]] = {}
+
+    # ---- who takes part -----------------------------------------------------------
+    PLAN: dict[str, tuple[int, ...]] = {  # noqa: RUF012
+        BIG: EDITIONS,
+        W: (2020, 2021, 2022, 2023),
+        X1: (2019, 2020, 2021),
+        X2: (2019, 2020, 2021),
+        X3: (2020, 2021),
+        N1: (2022, 2023, 2024),
+        A: (2019, 2020),
+        B: (2019, 2020, 2021, 2022, 2023),
+        D: (2020, 2021, 2022, 2023),
+        E: (2019, 2020, 2021, 2022, 2023),
+        C: (2024,),
+        S: (2019, 2020, 2021, 2022),
+        R1: EDITIONS,
+        R2: (2021, 2022, 2023, 2024),
+        Q: (2019, 2021, 2022, 2023, 2024),
+        NOPOP: (),
+    }
+    TARGETS: dict[int, tuple[int, int, int, int, int]] = {  # noqa: RUF012
+        2019: (10, 20, 13, 9, 3),
+        2020: (11, 22, 15, 10, 4),
+        2021: (12, 25, 17, 11, 5),
+        2022: (14, 28, 19, 12, 5),
+        2023: (15, 30, 21, 13, 6),
+        2024: (16, 33, 23, 14, 6),
+    }
+
+    def pop(self, code: str, year: int) -> int:
+        return population(self.munis, code, year)
+
+    def group(self, code: str, edition: int) -> str:
+        return peer_group(self.pop(code, edition - 1))
+
+    def choose_participants(self) -> None:
+        base = {c: self.rng.random() for c in sorted(self.munis)}
+        for edition in EDITIONS:
+            on = date(edition - 1, 1, 1)
+            valid = existing(self.munis, on)
+            chosen = [c for c in valid if edition in self.PLAN.get(c, ())]
+            for gi, g in enumerate(GROUPS):
+                have = sum(1 for c in chosen if self.group(c, edition) == g)
+                cands = [c for c in valid if c not in self.PLAN and self.group(c, edition) == g]
+                cands.sort(key=lambda c: base[c] + self.rng.gauss(0, 0.12))
+                chosen += cands[: max(0, self.TARGETS[edition][gi] - have)]
+            self.participants[edition] = sorted(chosen)
+
+    def pick(self, edition: int, used: set[str], among: Iterable[str] | None = None) -> str:
+        pool = sorted(
+            c
+            for c in (among if among is not None else self.participants[edition])
+            if c not in self.PLAN and c not in used and self.group(c, edition) != "250k+"
+        )
+        c = self.rng.choice(pool)
+        used.add(c)
+        return c
+
+    # ---- cells ----------------------------------------------------------------------
+    def cells_for(
+        self,
+        code: str,
+        edition: int,
+        answers: dict[str, float],
+        ts: datetime,
+        *,
+        noise: bool,
+        name: str | None = None,
+        code_variant: str | None = None,
+    ) -> dict[str, Cell]:
+        r = self.rng
+        is_csv = edition in CSV_EDITIONS
+        factor = amount_factor(edition)
+        m = self.munis[code]
+        cells: dict[str, Cell] = {}
+        for q in questions_for(edition):
+            if q.kind == "code":
+                cells[q.code] = self.code_cell(code, edition, code_variant, noise)
+            elif q.kind == "text":
+                cells[q.code] = Cell(name or self.name_variant(m.name, noise), None)
+            elif q.kind == "integer":
+                cells[q.code] = Cell(str(edition - 1) if is_csv else edition - 1, edition - 1)
+            elif q.kind == "timestamp":
+                as_text = is_csv or (noise and r.random() < 0.2)
+                cells[q.code] = self.ts_cell(ts, as_text, is_csv)
+            elif q.code == "inwoners":
+                cells[q.code] = self.count_cell(self.reported_inhabitants(code, edition), is_csv)
+            else:
+                value = answers[q.code]
+                if q.kind == "amount":
+                    cells[q.code] = self.amount_cell(value, factor, is_csv)
+                elif q.kind == "fte":
+                    cells[q.code] = self.decimal_cell(value, 2, is_csv)
+                elif q.kind == "count":
+                    cells[q.code] = self.count_cell(round(value), is_csv)
+                elif q.kind == "score":
+                    cells[q.code] = self.decimal_cell(value, 1, is_csv)
+                else:
+                    cells[q.code] = self.percent_cell(value, is_csv, noise)
+            if noise and q.kind in NUMERIC_KINDS:
+                p = 0.014 if q.kind == "amount" else 0.035
+                if r.random() < p:
+                    token = r.choice(NO_ANSWER)
+                    cells[q.code] = Cell(None if token == "" and not is_csv else token, None)
+        return cells
+
+    def code_cell(self, code: str, edition: int, variant: str | None, noise: bool) -> Cell:
+        gm = "GM" + code
+        if variant is None and noise and self.rng.random() < 0.14:
+            variant = self.rng.choice(("digits", "zero", "lower_pad", "lower", "digits"))
+        if variant == "digits":
+            if edition in CSV_EDITIONS:
+                return Cell(str(int(code)), gm)
+            return Cell(int(code), gm)  # Excel turned it into a number
+        if variant == "zero":
+            return Cell(code, gm)
+        if variant == "lower_pad":
+            return Cell(f" gm{code} ", gm)
+        if variant == "lower":
+            return Cell(f"gm{code}", gm)
+        return Cell(gm, gm)
+
+    def name_variant(self, name: str, noise: bool) -> str:
+        if not noise:
+            return name
+        x = self.rng.random()
+        if x < 0.12:
+            return "Gemeente " + name
+        if x < 0.16:
+            return name.upper()
+        if x < 0.19:
+            return name.translate(str.maketrans("áâéëïóôúûü", "aaeeioouuu"))
+        return name
+
+    def ts_cell(self, ts: datetime, as_text: bool, is_csv: bool) -> Cell:
+        text = ts.strftime("%Y-%m-%d %H:%M")
+        if as_text or is_csv:
+            return Cell(text, text)
+        return Cell(ts, text, "yyyy-mm-dd hh:mm")
+
+    def reported_inhabitants(self, code: str, edition: int) -> int:
+        cbs = self.pop(code, edition - 1)
+        x = self.rng.random()
+        if x < 0.2:
+            return round(cbs, -2)
+        if x < 0.3 and self.munis[code].exists(date(edition, 1, 1)):
+            later = self.pop(code, edition)
+            if abs(later / cbs - 1) < 0.015:
+                return later
+        return cbs
+
+    def amount_cell(self, euros: float, factor: int, is_csv: bool) -> Cell:
+        if is_csv:
+            style = self.rng.random()
+            if style < 0.55:
+                v = float(round(euros))
+                return Cell(nl_number(v, 0, False), v)
+            if style < 0.75:
+                v = float(round(euros))
+                return Cell(nl_number(v, 0, True), v)
+            v = round(euros, 2)
+            return Cell(nl_number(v, 2, style > 0.9), v)
+        k = round(euros / factor, 1)
+        return Cell(k, k * factor)
+
+    def decimal_cell(self, value: float, decimals: int, is_csv: bool) -> Cell:
+        v = round(value, decimals)
+        if is_csv:
+            return Cell(nl_number(v, decimals, False), v)
+        return Cell(v, v)
+
+    def count_cell(self, value: int, is_csv: bool) -> Cell:
+        if is_csv:
+            return Cell(nl_number(value, 0, value >= 1000 and self.rng.random() < 0.3), value)
+        return Cell(value, value)
+
+    def percent_cell(self, value: float, is_csv: bool, noise: bool) -> Cell:
+        v = round(value)
+        if is_csv:
+            return Cell(str(v), float(v))
+        if noise and self.rng.random() < 0.5:
+            frac = round(v / 100, 2)
+            return Cell(frac, round(frac * 100, 6), "0%")
+        return Cell(v, float(v))
+
+    # ---- rows -----------------------------------------------------------------------
+    def submission(
+        self,
+        code: str,
+        edition: int,
+        file: str,
+        ts: datetime,
+        *,
+        noise: bool = True,
+        answers: dict[str, float] | None = None,
+        **kw: Any,
+    ) -> Row:
+        if answers is None:
+            pop = self.pop(code, edition - 1)
+            answers = true_answers(code, edition, pop, self.traits[code])
+        cells = self.cells_for(code, edition, answers, ts, noise=noise, **kw)
+        return Row(edition, file, "GM" + code, ts, cells)
+
+    def timestamp(self, edition: int, start: tuple[int, int], end: tuple[int, int]) -> datetime:
+        t0 = datetime(edition, *start, 8, 0)
+        t1 = datetime(edition, *end, 18, 0)
+        minutes = self.rng.randrange(int((t1 - t0).total_seconds() // 60))
+        ts = t0 + timedelta(minutes=minutes)
+        if ts.hour < 8 or ts.hour > 18:
+            ts = ts.replace(hour=8 + ts.hour % 10)
+        return ts
+
+    def plant(self, no: str, what: str, row: Row, column: str, expect: str) -> None:
+        self.planted.append((no, what, row, column, expect))
+
+    def build(self) -> None:
+        self.choose_participants()
+        for edition in EDITIONS:
+            getattr(self, f"_edition_{edition}")()
+            for file, rows in self.rows[edition].items():
+                first = 2 if edition in CSV_EDITIONS else 3
+                for i, row in enumerate(rows):
+                    row.source_row = first + i
+                if file not in self.columns[edition]:
+                    self.columns[edition][file] = [q.code for q in questions_for(edition)]
+        self.resolve()
+
+    def main_rows(self, edition: int, file: str, codes: Iterable[str], window: Any) -> list[Row]:
+        rows = []
+        for code in sorted(codes):
+            rows.append(self.submission(code, edition, file, self.timestamp(edition, *window)))
+        return rows
+
+    @staticmethod
+    def by_time(rows: list[Row]) -> list[Row]:
+        return sorted(rows, key=lambda r: (r.ts or datetime.min, r.code or ""))
+
+    def ordinary(self, edition: int, used: set[str]) -> list[str]:
+        return [c for c in self.participants[edition] if c not in used]
+
+    MAIN = ((2, 15), (5, 15))
+    LATE = ((6, 3), (7, 12))
+
+    def shuffled_columns(self, edition: int, extra: Sequence[str] = ()) -> list[str]:
+        cols = [q.code for q in questions_for(edition)] + list(extra)
+        self.rng.shuffle(cols)
+        return cols
+
+    # ---- edition 2019 (CSV): late submissions, an empty row -------------------------
+    def _edition_2019(self) -> None:
+        e, used = 2019, set[str]()
+        late = [self.pick(e, used) for _ in range(4)]
+        main = self.by_time(self.main_rows(e, "export_2019.csv", self.ordinary(e, used), self.MAIN))
+        empty = Row(
+            e, "export_2019.csv", None, None, {q.code: Cell("", None) for q in questions_for(e)}
+        )
+        main.insert(31, empty)
+        self.plant("8c", "completely empty row (all cells blank)", empty, "", "skipped as empty")
+        nal = self.by_time(self.main_rows(e, "nalevering_2019.csv", late, self.LATE))
+        for r in nal:
+            self.plant("1", "late submission (nalevering), new municipality", r, "", "loaded")
+        self.rows[e] = {"export_2019.csv": main, "nalevering_2019.csv": nal}
+
+    # ---- edition 2020 (CSV): correction, '12.5', '0,85', blank predecessor input ------
+    def _edition_2020(self) -> None:
+        e, used = 2020, set[str]()
+        corr, bad, frac = self.pick(e, used), self.pick(e, used), self.pick(e, used)
+        file = "export_2020.csv"
+        main = self.main_rows(e, file, self.ordinary(e, used | {corr}), self.MAIN)
+        ans = true_answers(corr, e, self.pop(corr, e - 1), self.traits[corr])
+        orig = self.submission(
+            corr, e, file, datetime(2020, 4, 2, 11, 47), noise=False, answers=ans
+        )
+        main.append(orig)
+        fixed = dict(ans)
+        fixed["kosten_hardware"] *= 1.18
+        fixed["kosten_uitbesteding"] *= 0.91
+        later = self.submission(
+            corr, e, "correctie_2020.csv", datetime(2020, 5, 28, 9, 3), noise=False, answers=fixed
+        )
+        self.plant("2", "original, later corrected", orig, "", f"superseded by {later.file}")
+        self.plant(
+            "2",
+            "correction: later ingediend_op, kosten_hardware and kosten_uitbesteding changed",
+            later,
+            "",
+            "loaded (wins)",
+        )
+        main.append(self.submission(bad, e, file, self.timestamp(e, *self.MAIN), noise=False))
+        cell = main[-1].cells["kosten_telecom"]
+        cell.written = f"{round(cell.canonical)}.5"
+        cell.canonical, cell.rejected = None, "unreadable number (decimal point)"
+        self.plant(
+            "6a",
+            "amount with a decimal point",
+            main[-1],
+            "kosten_telecom",
+            "cell rejected, row loaded",
+        )
+        main.append(self.submission(frac, e, file, self.timestamp(e, *self.MAIN), noise=False))
+        pct = main[-1].cells["pct_plaatsonafhankelijk"]
+        pct.written, pct.canonical = "0,85", 85.0
+        self.plant("9a", "percentage as a fraction", main[-1], "pct_plaatsonafhankelijk", "85 (%)")
+        for r in main:
+            if r.code == "GM" + X2:
+                tel = r.cells["kosten_telecom"]
+                tel.written, tel.canonical = "", None
+                self.plant(
+                    "10",
+                    "predecessor of a merger left an input blank",
+                    r,
+                    "kosten_telecom",
+                    "missing; GM1969 gets no recomputed ICT-cost trend figure for 2020",
+                )
+        self.rows[e] = {file: self.by_time(main), "correctie_2020.csv": [later]}
+
+    # ---- edition 2021 (CSV, shuffled columns): conflict, '1.23.4', '85%', inwoners ----
+    def _edition_2021(self) -> None:
+        e, used = 2021, set[str]()
+        confl, bad, sign, inw = (self.pick(e, used) for _ in range(4))
+        file = "export_2021.csv"
+        main = self.main_rows(e, file, self.ordinary(e, used), self.MAIN)
+        ts = datetime(2021, 3, 30, 14, 12)
+        ans = true_answers(confl, e, self.pop(confl, e - 1), self.traits[confl])
+        one = self.submission(confl, e, file, ts, noise=False, answers=ans)
+        other = dict(ans)
+        other["kosten_hardware"] *= 1.13
+        other["kosten_overig"] *= 0.8
+        two = self.submission(confl, e, file, ts, noise=False, answers=other)
+        two.cells["gemeentenaam"] = one.cells["gemeentenaam"]
+        main += [one, two]
+        for r in (one, two):
+            self.plant(
+                "4",
+                "conflicting duplicate: same ingediend_op, different answers",
+                r,
+                "",
+                "rejected (municipality rejected for 2021)",
+            )
+        main.append(self.submission(bad, e, file, self.timestamp(e, *self.MAIN), noise=False))
+        cell = main[-1].cells["kosten_overig"]
+        cell.written, cell.canonical, cell.rejected = "1.23.4", None, "unreadable number"
+        self.plant(
+            "6b", "unreadable number", main[-1], "kosten_overig", "cell rejected, row loaded"
+        )
+        main.append(self.submission(sign, e, file, self.timestamp(e, *self.MAIN), noise=False))
+        pct = main[-1].cells["pct_plaatsonafhankelijk"]
+        pct.written, pct.canonical = "85%", 85.0
+        self.plant("9b", "percentage with a % sign", main[-1], "pct_plaatsonafhankelijk", "85 (%)")
+        main.append(self.submission(inw, e, file, self.timestamp(e, *self.MAIN), noise=False))
+        cbs = self.pop(inw, e - 1)
+        wrong = round(cbs * 1.064)
+        main[-1].cells["inwoners"] = Cell(nl_number(wrong, 0, True), wrong)
+        self.plant(
+            "8a",
+            f"self-reported inwoners {wrong} vs CBS {cbs} (+6.4 %)",
+            main[-1],
+            "inwoners",
+            "loaded; plausibility finding",
+        )
+        # a name that needs quoting in CSV
+        for r in main:
+            if r.code and r.code[2:] not in self.PLAN and "gemeentenaam" in r.cells:
+                r.cells["gemeentenaam"] = Cell(self.munis[r.code[2:]].name + "; afd. I&A", None)
+                break
+        self.rows[e] = {file: self.by_time(main)}
+        self.columns[e][file] = self.shuffled_columns(e)
+
+    # ---- edition 2022 (XLSX, k€): identical resubmission, negative FTE, 120 % ---------
+    def _edition_2022(self) -> None:
+        e, used = 2022, set[str]()
+        ident, neg, over = (self.pick(e, used) for _ in range(3))
+        textnum = [self.pick(e, used) for _ in range(2)]
+        file = "export_2022.xlsx"
+        main = self.main_rows(e, file, self.ordinary(e, used | {ident, neg, over}), self.MAIN)
+        for r in main:
+            if r.code and r.code[2:] in textnum:
+                cell = r.cells["kosten_hardware"]
+                if isinstance(cell.written, float):
+                    cell.written = nl_number(cell.written, 1, True)
+                    self.plant(
+                        "x",
+                        "amount as a text cell in Dutch notation",
+                        r,
+                        "kosten_hardware",
+                        f"read as {cell.canonical / 1000:g} k€",
+                    )
+        ts = datetime(2022, 3, 17, 10, 15)
+        ans = true_answers(ident, e, self.pop(ident, e - 1), self.traits[ident])
+        name = self.munis[ident].name
+        one = self.submission(ident, e, file, ts, noise=False, answers=ans, name=name)
+        two = self.submission(
+            ident, e, file, ts, noise=False, answers=ans, name="gem. " + name.upper()
+        )
+        two.cells["inwoners"] = one.cells["inwoners"]
+        two.cells["ingediend_op"] = self.ts_cell(ts, True, False)  # same instant, as text
+        main += [one, two]
+        for r in (one, two):
+            self.plant(
+                "3",
+                "identical resubmission (same instant, name spelled differently; ingediend_op once a date cell, once text)",
+                r,
+                "",
+                "one loaded, one superseded",
+            )
+        main.append(self.submission(neg, e, file, self.timestamp(e, *self.MAIN), noise=False))
+        cell = main[-1].cells["fte_applicatiebeheer"]
+        cell.written, cell.canonical, cell.rejected = -3.5, None, "negative FTE is impossible"
+        self.plant(
+            "6c", "negative FTE", main[-1], "fte_applicatiebeheer", "cell rejected, row loaded"
+        )
+        main.append(self.submission(over, e, file, self.timestamp(e, *self.MAIN), noise=False))
+        main[-1].cells["pct_plaatsonafhankelijk"] = Cell(120, 120.0)
+        self.plant(
+            "8b",
+            "percentage over 100",
+            main[-1],
+            "pct_plaatsonafhankelijk",
+            "loaded as 120; plausibility finding",
+        )
+        self.rows[e] = {file: self.by_time(main)}
+
+    # ---- edition 2023 (XLSX, cbs_code): late, corrections, k€/€ mix-up, invalid code --
+    def _edition_2023(self) -> None:
+        e, used = 2023, set[str]()
+        late = [self.pick(e, used) for _ in range(5)]
+        corr_a, keur = self.pick(e, used), self.pick(e, used)
+        corr_b = late[2]
+        file, nal_file, corr_file = (
+            "export_2023.xlsx",
+            "nalevering_2023.xlsx",
+            "correctie_2023.xlsx",
+        )
+        main = self.main_rows(e, file, self.ordinary(e, used | {corr_a, keur}), self.MAIN)
+        nal = self.main_rows(e, nal_file, [c for c in late if c != corr_b], self.LATE)
+        corrections: list[Row] = []
+        for code, target, ts0, ts1 in (
+            (corr_a, main, datetime(2023, 3, 9, 16, 40), datetime(2023, 6, 20, 8, 55)),
+            (corr_b, nal, datetime(2023, 6, 14, 13, 5), datetime(2023, 7, 3, 10, 30)),
+        ):
+            ans = true_answers(code, e, self.pop(code, e - 1), self.traits[code])
+            orig = self.submission(code, e, target[0].file, ts0, noise=False, answers=ans)
+            target.append(orig)
+            fixed = dict(ans)
+            fixed["kosten_saas"] *= 1.25
+            fixed["kosten_licenties"] *= 0.85
+            fixed["fte_data"] += 1.0
+            later = self.submission(code, e, corr_file, ts1, noise=False, answers=fixed)
+            corrections.append(later)
+            self.plant("2", "original, later corrected", orig, "", f"superseded by {corr_file}")
+            self.plant(
+                "2",
+                "correction: later ingediend_op, kosten_saas, kosten_licenties and fte_data changed",
+                later,
+                "",
+                "loaded (wins)",
+            )
+        for r in nal:
+            if r.code != "GM" + corr_b:
+                self.plant("1", "late submission (nalevering), new municipality", r, "", "loaded")
+        main.append(self.submission(keur, e, file, self.timestamp(e, *self.MAIN), noise=False))
+        for q, cell in main[-1].cells.items():
+            if q.startswith("kosten_") or q == "begroting_lasten":
+                euros = round(cell.canonical)
+                cell.written, cell.canonical = euros, euros * 1000.0
+        self.plant(
+            "7",
+            "k€/€ mix-up: all kosten_* and begroting_lasten entered in euros",
+            main[-1],
+            "kosten_*, begroting_lasten",
+            "loaded as given (1000x); plausibility finding",
+        )
+        x1 = self.munis[X1]
+        bad = Row(e, file, "GM" + X1, datetime(2023, 4, 4, 9, 20), {})
+        answers = true_answers(X1, e, 8_600, self.traits[X1])
+        bad.cells = self.cells_for(
+            X1, e, answers, bad.ts or datetime(2023, 1, 1), noise=False, name=x1.name
+        )
+        bad.cells["inwoners"] = Cell(8_600, 8_600)
+        main.append(bad)
+        self.plant(
+            "5",
+            "code that did not exist on 1 January 2022 (dissolved 2021-01-01 into GM1969)",
+            bad,
+            "cbs_code",
+            "row rejected",
+        )
+        self.rows[e] = {
+            corr_file: corrections,
+            file: self.by_time(main),
+            nal_file: self.by_time(nal),
+        }
+        self.columns[e][corr_file] = self.shuffled_columns(e)
+
+    # ---- edition 2024 (XLSX, shuffled, extra column, '95%' text) -------------------
+    def _edition_2024(self) -> None:
+        e, used = 2024, set[str]()
+        textnum = [self.pick(e, used) for _ in range(2)]
+        pct_text = self.pick(e, used)
+        file = "export_2024.xlsx"
+        main = self.main_rows(e, file, self.participants[e], self.MAIN)
+        remarks = ["Cijfers uit de jaarrekening.", "Inclusief bijdrage GR ICT.", "Zie toelichting."]
+        for r in main:
+            code = (r.code or "")[2:]
+            r.cells[EXTRA_COLUMN] = Cell(None, None)
+            if self.rng.random() < 0.1:
+                r.cells[EXTRA_COLUMN] = Cell(self.rng.choice(remarks), None)
+            if code in textnum:
+                cell = r.cells["kosten_hardware"]
+                if isinstance(cell.written, float):
+                    cell.written = nl_number(cell.written, 1, True)
+                    self.plant(
+                        "x",
+                        "amount as a text cell in Dutch notation",
+                        r,
+                        "kosten_hardware",
+                        f"read as {cell.canonical / 1000:g} k€",
+                    )
+            if code == pct_text:
+                v = round(r.cells["pct_plaatsonafhankelijk"].canonical or 95)
+                r.cells["pct_plaatsonafhankelijk"] = Cell(f"{v}%", float(v))
+                self.plant(
+                    "9c",
+                    "percentage as text with a % sign (XLSX)",
+                    r,
+                    "pct_plaatsonafhankelijk",
+                    f"{v} (%)",
+                )
+        self.rows[e] = {file: self.by_time(main)}
+        self.columns[e][file] = self.shuffled_columns(e, [EXTRA_COLUMN])
+
+    # ---- what the warehouse must conclude --------------------------------------------
+    def resolve(self) -> None:
+        for edition in EDITIONS:
+            on = date(edition - 1, 1, 1)
+            by_code: dict[str, list[Row]] = {}
+            for file in sorted(self.rows[edition]):
+                for row in self.rows[edition][file]:
+                    if row.code is None:
+                        row.status = "empty"
+                    elif not self.munis[row.code[2:]].exists(on):
+                        row.status = "rejected"
+                        row.reason = f"{row.code} did not exist on {on.isoformat()}"
+                    else:
+                        by_code.setdefault(row.code, []).append(row)
+            for rows in by_code.values():
+                latest = max(r.ts for r in rows if r.ts)
+                top = [r for r in rows if r.ts == latest]
+                if len({r.answers_key() for r in top}) > 1:
+                    for r in rows:
+                        r.status = "rejected"
+                        r.reason = "conflicting submissions with the same ingediend_op"
+                    continue
+                winner = top[-1]  # identical resubmission: the last in (file, row) order
+                for r in rows:
+                    if r is winner:
+                        r.status = "loaded"
+                    else:
+                        r.status, r.superseded_by = "superseded", winner.ref
+
+
+# --------------------------------------------------------------------------------------
+# Writers
+# --------------------------------------------------------------------------------------
+
+
+def write_csv(path: Path, columns: list[str], rows: list[Row]) -> None:
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    w.writerow(columns)
+    for row in rows:
+        w.writerow([row.cells[c].written if c in row.cells else "" for c in columns])
+    path.write_bytes(buf.getvalue().encode("cp1252"))
+
+
+def write_xlsx(path: Path, edition: int, columns: list[str], rows: list[Row]) -> None:
+    wb = Workbook()
+    info = wb.active
+    assert info is not None
+    info.title = "toelichting"
+    for line in (
+        f"ICT-benchmark gemeenten {edition}",
+        f"Boekjaar {edition - 1}",
+        "Alle bedragen in duizenden euro's (k€).",
+        "Tabblad 'antwoorden': één rij per ingediende vragenlijst.",
+        "Rij 1 bevat de vraagcodes, rij 2 de vraagteksten.",
+    ):
+        info.append([line])
+    ws = wb.create_sheet("antwoorden")
+    ws.append(columns)
+    texts = {q.code: q.text_nl for q in QUESTIONS}
+    texts[EXTRA_COLUMN] = "Opmerkingen"
+    for c in columns:
+        if c == "begroting_lasten" or c.startswith("kosten_"):
+            texts[c] = texts[c] + " (k€)"
+    ws.append([texts[c] for c in columns])
+    for r_i, row in enumerate(rows, start=3):
+        for c_i, col in enumerate(columns, start=1):
+            cell = row.cells.get(col)
+            if cell is None or cell.written is None:
+                continue
+            target = ws.cell(row=r_i, column=c_i, value=cell.written)
+            if isinstance(cell.written, str):
+                target.data_type = "s"
+            if cell.number_format:
+                target.number_format = cell.number_format
+    stamp = datetime(edition, 7, 15, 12, 0, 0)
+    wb.properties.creator = "Enquêtetool ICT-benchmark"
+    wb.properties.lastModifiedBy = "Enquêtetool ICT-benchmark"
+    wb.properties.created = stamp
+    wb.properties.modified = stamp
+    raw = io.BytesIO()
+    wb.save(raw)
+    path.write_bytes(deterministic_zip(raw.getvalue(), stamp))
+
+
+def deterministic_zip(data: bytes, stamp: datetime) -> bytes:
+    """Rewrite an XLSX zip with fixed entry timestamps and a fixed modified date."""
+    iso = stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as src,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
+    ):
+        for entry in src.infolist():
+            content = src.read(entry.filename)
+            if entry.filename == "docProps/core.xml":
+                content = re.sub(
+                    rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)",
+                    rb"\g<1>" + iso + rb"\g<2>",
+                    content,
+                )
+            info = zipfile.ZipInfo(entry.filename, date_time=ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 0
+            info.external_attr = 0
+            dst.writestr(info, content, compresslevel=6)
+    return out.getvalue()
+
+
+def write_reference(out: Path, munis: dict[str, Municipality]) -> dict[str, Any]:
+    ref = out / "reference"
+    (ref / "population").mkdir(parents=True, exist_ok=True)
+    provinces = dict(PROVINCES)
+    lines = ["provinciecode;provincienaam;gemeentecode;gemeentenaam;begindatum;einddatum"]
+    for m in sorted(munis.values(), key=lambda m: (m.province, m.code)):
+        end = m.end.isoformat() if m.end else ""
+        lines.append(
+            f"{m.province};{provinces[m.province]};{m.code};{m.name};{m.begin.isoformat()};{end}"
+        )
+    (ref / "gemeentelijke-indeling.csv").write_bytes(
+        "\ufeff".encode() + ("\n".join(lines) + "\n").encode("utf-8")
+    )
+    lines = ["datum;oude_code;nieuwe_code;aandeel"]
+    for when, old, new, share in sorted(EVENTS):
+        lines.append(f"{when.isoformat()};GM{old};GM{new};{share:.4f}")
+    (ref / "herindelingen.csv").write_bytes(("\n".join(lines) + "\n").encode("utf-8"))
+
+    split_rows = {"NL01", "PV20", "PV27", "GM" + BIG, "GM" + R1, "GM" + NOPOP}
+    files = {"cbs_03759ned_2018_2023.csv": POP_YEARS[:-1], "cbs_03759ned_2024.csv": POP_YEARS[-1:]}
+    unknown = (NOPOP, 2021)
+    rng = random.Random(f"{SEED}:sexes")
+    totals: dict[tuple[str, int], int] = {}
+    for year in POP_YEARS:
+        on = date(year, 1, 1)
+        for code in existing(munis, on):
+            totals[("GM" + code, year)] = population(munis, code, year)
+    for file, years in files.items():
+        header = '"ID";"Geslacht";"Leeftijd";"BurgerlijkeStaat";"RegioS";"Perioden";"BevolkingOp1Januari_1"'
+        out_lines = [header]
+        regions: list[str] = ["NL01"] + [f"PV{p}" for p, _ in PROVINCES]
+        regions += sorted({k[0] for k in totals})
+        for sex in ("T001038", "3000", "4000"):
+            for region in regions:
+                if sex != "T001038" and region not in split_rows:
+                    continue
+                for year in years:
+                    if region == "NL01":
+                        value: int | None = sum(v for (_, y), v in totals.items() if y == year)
+                    elif region.startswith("PV"):
+                        value = sum(
+                            v
+                            for (g, y), v in totals.items()
+                            if y == year and munis[g[2:]].province == region[2:]
+                        )
+                    else:
+                        value = totals.get((region, year))
+                    if value is None:
+                        continue
+                    if sex != "T001038":
+                        men = round(value * rng.uniform(0.492, 0.503))
+                        value = men if sex == "3000" else value - men
+                    shown = "." if (region, year) == ("GM" + unknown[0], unknown[1]) else str(value)
+                    if (region, year) == ("GM" + unknown[0], unknown[1]) and sex != "T001038":
+                        shown = "."
+                    out_lines.append(
+                        f'"{len(out_lines) - 1}";"{sex}";"10000";"T001019";'
+                        f'"{region}  ";"{year}JJ00";"{shown}"'
+                    )
+        (ref / "population" / file).write_bytes(("\r\n".join(out_lines) + "\r\n").encode())
+    return {"population": {f"{g}:{y}": v for (g, y), v in sorted(totals.items())}}
+
+
+# --------------------------------------------------------------------------------------
+# Expectations: README.md and expected.json
+# --------------------------------------------------------------------------------------
+
+
+def quantile(values: Sequence[float], q: float) -> float:
+    s = sorted(values)
+    pos = (len(s) - 1) * q
+    lo = math.floor(pos)
+    hi = min(lo + 1, len(s) - 1)
+    return s[lo] + (s[hi] - s[lo]) * (pos - lo)
+
+
+def ict_total(row: Row) -> float | None:
+    parts = [
+        "kosten_personeel",
+        "kosten_inhuur",
+        "kosten_hardware",
+        "kosten_uitbesteding",
+        "kosten_telecom",
+        "kosten_overig",
+    ]
+    parts += (
+        ["kosten_software"]
+        if "kosten_software" in row.cells
+        else ["kosten_licenties", "kosten_saas"]
+    )
+    values = [row.cells[p].canonical for p in parts]
+    if any(v is None for v in values):
+        return None
+    return float(sum(values))
+
+
+def raw_text(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M") + " (date cell)"
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        return f"{value:g} (number cell)" if isinstance(value, float) else f"{value} (number cell)"
+    return repr(value)
+
+
+def summarise(b: Builder, out: Path) -> None:
+    editions: dict[str, Any] = {}
+    acct_lines = [
+        "| edition | file | rows | loaded | superseded | rejected | empty |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    peer_lines = [
+        "| edition | " + " | ".join(GROUPS) + " | all | ICT cost/inh. n | p25 | median | p75 "
+        "| pop.-weighted median |",
+        "| --- |" + " ---: |" * (len(GROUPS) + 6),
+    ]
+    rejected_lines = [
+        "| edition | file | row | column | raw value | reason |",
+        "| --- | --- | ---: | --- | --- | --- |",
+    ]
+    for e in EDITIONS:
+        files: dict[str, Any] = {}
+        tot = {"rows": 0, "loaded": 0, "superseded": 0, "rejected": 0, "empty": 0}
+        for file in sorted(b.rows[e]):
+            rows = b.rows[e][file]
+            counts = {"rows": len(rows)} | {
+                s: sum(1 for r in rows if r.status == s)
+                for s in ("loaded", "superseded", "rejected", "empty")
+            }
+            files[file] = counts | {
+                "columns": b.columns[e][file],
+                "data_rows": [
+                    {
+                        "row": r.source_row,
+                        "code_raw": raw_text(r.cells[code_header(e)].written) if r.code else "",
+                        "municipality_code": r.code,
+                        "ingediend_op": r.ts.strftime("%Y-%m-%d %H:%M") if r.ts else None,
+                        "status": r.status,
+                        "superseded_by": r.superseded_by,
+                        "reason": r.reason,
+                    }
+                    for r in rows
+                ],
+            }
+            for k in tot:
+                tot[k] += counts[k]
+            acct_lines.append(
+                f"| {e} | `{file}` | {counts['rows']} | {counts['loaded']} | "
+                f"{counts['superseded']} | {counts['rejected']} | {counts['empty']} |"
+            )
+            for r in rows:
+                if r.status == "rejected":
+                    col = code_header(e)
+                    rejected_lines.append(
+                        f"| {e} | `{file}` | {r.source_row} | (row) `{col}` | "
+                        f"{raw_text(r.cells[col].written)} | {r.reason} |"
+                    )
+                for col, cell in r.cells.items():
+                    if cell.rejected:
+                        rejected_lines.append(
+                            f"| {e} | `{file}` | {r.source_row} | `{col}` | "
+                            f"{raw_text(cell.written)} | {cell.rejected} (cell only) |"
+                        )
+        acct_lines.append(
+            f"| **{e}** | **all files** | **{tot['rows']}** | **{tot['loaded']}** | "
+            f"**{tot['superseded']}** | **{tot['rejected']}** | **{tot['empty']}** |"
+        )
+        loaded = [r for f in sorted(b.rows[e]) for r in b.rows[e][f] if r.status == "loaded"]
+        groups = {g: 0 for g in GROUPS}
+        cpi: list[tuple[float, int]] = []
+        for r in loaded:
+            code = (r.code or "")[2:]
+            pop = b.pop(code, e - 1)
+            groups[peer_group(pop)] += 1
+            total = ict_total(r)
+            if total is not None:
+                cpi.append((total / pop, pop))
+        values = [v for v, _ in cpi]
+        weighted = sorted(cpi)
+        half, acc, wmed = sum(p for _, p in cpi) / 2, 0, 0.0
+        for v, p in weighted:
+            acc += p
+            if acc >= half:
+                wmed = v
+                break
+        stats = {
+            "n": len(values),
+            "p25": quantile(values, 0.25),
+            "median": quantile(values, 0.5),
+            "p75": quantile(values, 0.75),
+            "population_weighted_median": wmed,
+        }
+        peer_lines.append(
+            f"| {e} | "
+            + " | ".join(str(groups[g]) for g in GROUPS)
+            + f" | {len(loaded)} | {stats['n']} | {stats['p25']:.2f} | {stats['median']:.2f} | "
+            f"{stats['p75']:.2f} | {wmed:.2f} |"
+        )
+        editions[str(e)] = {
+            "boekjaar": e - 1,
+            "files": files,
+            "totals": tot,
+            "loaded_per_peer_group": groups,
+            "loaded_municipalities": sorted(r.code or "" for r in loaded),
+            "ict_cost_per_inhabitant_all": stats,
+        }
+
+    planted_lines = [
+        "| # | situation | edition | file | row | municipality | column | raw value | expected |",
+        "| --- | --- | --- | --- | ---: | --- | --- | --- | --- |",
+    ]
+    planted_json = []
+    for no, what, row, col, expect in sorted(
+        b.planted, key=lambda p: (p[2].edition, p[0], p[2].file, p[2].source_row)
+    ):
+        raw = ""
+        if col in row.cells:
+            raw = raw_text(row.cells[col].written)
+        planted_lines.append(
+            f"| {no} | {what} | {row.edition} | `{row.file}` | {row.source_row} | "
+            f"{row.code or '—'} | {('`' + col + '`') if col else ''} | {raw} | {expect} |"
+        )
+        planted_json.append(
+            {
+                "id": no,
+                "situation": what,
+                "edition": row.edition,
+                "file": row.file,
+                "row": row.source_row,
+                "municipality_code": row.code,
+                "column": col or None,
+                "raw_value": raw or None,
+                "expected": expect,
+                "status": row.status,
+            }
+        )
+    expected = {
+        "generator": "scripts/generate_sample_data.py",
+        "seed": SEED,
+        "editions": editions,
+        "planted": planted_json,
+        "mergers": [
+            {"date": d.isoformat(), "old": "GM" + o, "new": "GM" + n, "share": s}
+            for d, o, n, s in EVENTS
+        ],
+        "participation_plan": {"GM" + c: list(v) for c, v in sorted(Builder.PLAN.items())},
+    }
+    (out / "expected.json").write_text(
+        json.dumps(expected, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    readme = README_TEMPLATE.format(
+        accounting="\n".join(acct_lines),
+        planted="\n".join(planted_lines),
+        rejected="\n".join(rejected_lines),
+        peers="\n".join(peer_lines),
+        names={k: v[0] for k, v in SPECIAL.items()},
+        BIG=BIG, W=W, X1=X1, X2=X2, X3=X3, N1=N1, A=A, B=B, D=D, E=E, C=C,
+        S=S, R1=R1, R2=R2, O1=O1, O2=O2, Q=Q, NOPOP=NOPOP,
+        big2024=b.pop(BIG, 2024),
+        plan="\n".join(
+            f"| GM{c} {SPECIAL[c][0]} | {', '.join(map(str, v)) or 'never'} |"
+            for c, v in Builder.PLAN.items()
+        ),
+    )  # fmt: skip
+    (out / "README.md").write_text(readme, encoding="utf-8")
+
+
+README_TEMPLATE = """\
+# Sample landing zone (fictitious)
+
+Everything here is **generated** and **fictitious**: municipalities, provinces and
+figures are invented; only the file layouts follow the survey tool and CBS (see
+`../shared/spec/survey-format.md`). Do not edit by hand — regenerate:
+
+```
+.venv/bin/python scripts/generate_sample_data.py            # writes ./sample_data
+.venv/bin/python scripts/generate_sample_data.py --out /tmp/x
+```
+
+The generator is deterministic (fixed seeds; XLSX files get fixed document
+properties and zip timestamps): two runs give byte-identical files. It imports
+nothing from `pipelines/` — it plays the outside world. `expected.json` holds the
+same knowledge as this page in machine-readable form (every data row with its expected
+status, the planted situations, counts per file), for tests.
+
+## Files
+| path | what |
+| --- | --- |
+| `survey/2019..2021/*.csv` | Dutch-Excel CSV: `;`, decimal comma, thousands dots in some cells, Windows-1252, CRLF, quoted only when needed; amounts in euros |
+| `survey/2022..2024/*.xlsx` | survey-tool XLSX: sheet `toelichting` first, then `antwoorden` (row 1 codes, row 2 question text, data from row 3); all `kosten_*` and `begroting_lasten` in k€ |
+| `survey/<E>/export_<E>.*` | main export of edition E (rows in submission order) |
+| `survey/2019/nalevering_2019.csv`, `survey/2023/nalevering_2023.xlsx` | late submissions |
+| `survey/2020/correctie_2020.csv`, `survey/2023/correctie_2023.xlsx` | corrections (later `ingediend_op`) |
+| `reference/gemeentelijke-indeling.csv` | the division, CBS layout, UTF-8 **with BOM**, LF |
+| `reference/herindelingen.csv` | mergers and splits (`datum;oude_code;nieuwe_code;aandeel`) |
+| `reference/population/cbs_03759ned_2018_2023.csv`, `cbs_03759ned_2024.csv` | CBS StatLine 03759ned layout, every field quoted, CRLF; totals plus men (`3000`) / women (`4000`) rows for NL01, PV20, PV27 and three municipalities; rows for `NL01  ` and all 12 `PV..  ` provinces |
+
+Column order: canonical (spec table order) in 2019, 2020, 2022, `export_2023.xlsx` and
+`nalevering_2023.xlsx`; **shuffled** in `export_2021.csv`, `correctie_2023.xlsx` and
+`export_2024.xlsx`. `export_2024.xlsx` has one unknown extra column `{{opmerking}}`
+(free-text remarks; must be reported and ignored — not blocking).
+
+## Reference data: the fictitious country
+About 160 municipalities in 12 provinces (codes 20–31, invented names). Population on
+1 January 2018–2024 for every municipality existing on that date (growth ~0.5 %/yr).
+The largest, GM{BIG} {names[0363]}, has {big2024:,} inhabitants on 1 January 2024.
+Seven municipalities have 250,000 or more.
+
+Boundary changes (all in `herindelingen.csv` and consistent with the validity dates in
+`gemeentelijke-indeling.csv`):
+
+| date | change |
+| --- | --- |
+| 2016-01-01 | GM{O1} {names[0175]} + GM{O2} {names[0182]} → new GM{Q} {names[1955]} (history before the data; harmless) |
+| 2020-01-01 | GM{A} {names[0228]} merged into GM{B} {names[0233]} (B's name and code survive) — first link of the chain |
+| 2021-01-01 | plain merger: GM{X1} {names[0081]}, GM{X2} {names[0086]}, GM{X3} {names[0093]} → new GM{N1} {names[1969]} |
+| 2022-01-01 | split: GM{S} {names[0807]} divided over existing GM{R1} {names[0815]} (aandeel 0.6000) and GM{R2} {names[0846]} (0.4000) |
+| 2022-03-24 | mid-year merger: GM{W} {names[0457]} into GM{BIG} {names[0363]} (einddatum of GM{W} = 2022-03-24; GM{W} still valid for boekjaar 2022 = edition 2023) |
+| 2023-01-01 | chain end: GM{B}, GM{D} {names[0262]}, GM{E} {names[0279]} → new GM{C} {names[1987]} |
+
+**Choice: no survivor→itself row.** For a merger whose name survives (A→B in 2020,
+W→BIG in 2022) `herindelingen.csv` has only the absorbed municipality's row
+(`GM{W};GM{BIG};1.0000`), as in the CBS/VNG-derived real file (Weesp → Amsterdam has
+the single row `GM0457;GM0363`). The survivor's own continuity is implied by the division
+file (its row has no einddatum).
+
+`.` (unknown population): GM{NOPOP} {names[0644]} on 1 January 2021 (all its rows for
+`2021JJ00`); GM{NOPOP} never takes part in the survey.
+
+Participation of the municipalities in the boundary history (all others are drawn per
+peer group; see `expected.json` → `loaded_municipalities`):
+
+| municipality | editions it submits |
+| --- | --- |
+{plan}
+
+So, for trends on the newest division (1 January 2023): GM{N1} is recomputed for 2020
+and 2021 but not 2019 (GM{X3} absent) and, for the ICT-cost indicators, not 2020 either
+(GM{X2} left `kosten_telecom` blank, planted #10); GM{C} is recomputed for 2020–2023 but
+not 2019 (GM{D} absent); GM{R1} (with 0.6 × GM{S}) for 2019–2022; GM{R2} (with 0.4 ×
+GM{S}) for 2021–2022 only; GM{BIG} (with GM{W}) for 2020–2023, not 2019 (GM{W} absent).
+
+## Planted situations
+Rows are numbered as a spreadsheet shows them: header = row 1; in CSV data starts at
+row 2, in XLSX the question text is row 2 and data starts at row 3. `x` rows are valid
+variants (no finding, must simply be read right); random "no answer" tokens
+(empty, `n.v.t.`, `N.v.t.`, `onbekend`, `-`, `nb`, `NB`, ...) in ~3 % of the other rows'
+optional numeric cells, and code variants (`363`, `0363`, ` gm0363 `, `gm0363`, and in
+XLSX a numeric cell `363`) in ~14 % of ordinary rows, are not listed (see
+`expected.json`, `code_raw`). In XLSX most `ingediend_op` are date cells, ~20 % text;
+`pct_plaatsonafhankelijk` is a `0%`-formatted fraction in about half of the rows.
+
+{planted}
+
+## Expected row accounting
+Every data row ends up as exactly one of loaded / superseded / rejected / empty.
+For the identical resubmission (#3) the generator counts the later row in file order as
+loaded and the earlier as superseded (pointing to it); which of the two is kept is the
+warehouse's choice — the counts are not.
+
+{accounting}
+
+Expected `rejected_rows` entries (row-level and cell-level; nothing else should be
+rejected):
+
+{rejected}
+
+Conflicting duplicates (#4) give one row-level entry per row.
+
+## Loaded participants per peer group, and ICT cost per inhabitant
+Peer group by CBS population on 1 January of the boekjaar. The ICT cost per inhabitant
+columns are computed by the generator from the values as written (k€ × 1000 from 2022;
+the planted k€/€ mix-up included as given; missing when any component is missing);
+quantiles are linear (numpy default).
+
+{peers}
+"""
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default="sample_data", type=Path, help="landing zone to write")
+    args = parser.parse_args(argv)
+    out: Path = args.out
+    for sub in ("survey", "reference"):
+        if (out / sub).exists():
+            shutil.rmtree(out / sub)
+    out.mkdir(parents=True, exist_ok=True)
+    munis = build_country(random.Random(f"{SEED}:country"))
+    write_reference(out, munis)
+    builder = Builder(munis)
+    builder.build()
+    for e in EDITIONS:
+        folder = out / "survey" / str(e)
+        folder.mkdir(parents=True, exist_ok=True)
+        for file, rows in builder.rows[e].items():
+            cols = builder.columns[e][file]
+            if e in CSV_EDITIONS:
+                write_csv(folder / file, cols, rows)
+            else:
+                write_xlsx(folder / file, e, cols, rows)
+    summarise(builder, out)
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()

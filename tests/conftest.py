@@ -1,0 +1,42 @@
+"""Shared fixtures for the whole-graph and CLI tests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = REPO_ROOT / "tests" / "fixtures"
+SAMPLE_LANDING = REPO_ROOT / "sample_data"
+
+
+def shared_reference_dir() -> Path:
+    return Path(
+        os.environ.get("ICTBENCH_SHARED_REFERENCE", REPO_ROOT.parent / "shared" / "reference")
+    )
+
+
+@pytest.fixture
+def small_landing(tmp_path: Path) -> Path:
+    """A private copy of the hand-computed fixture landing zone (tests may add files)."""
+    target = tmp_path / "landing"
+    shutil.copytree(FIXTURES / "small_landing", target)
+    return target
+
+
+@pytest.fixture
+def warehouse_dir(tmp_path: Path) -> Path:
+    return tmp_path / "warehouse"
+
+
+@pytest.fixture
+def ictbench_env(
+    monkeypatch: pytest.MonkeyPatch, small_landing: Path, warehouse_dir: Path
+) -> Iterator[tuple[Path, Path]]:
+    monkeypatch.setenv("ICTBENCH_LANDING", str(small_landing))
+    monkeypatch.setenv("ICTBENCH_WAREHOUSE", str(warehouse_dir))
+    yield small_landing, warehouse_dir
