@@ -159,7 +159,8 @@ def test_published_tables_and_columns(published: Path) -> None:
     no_min_max = query(
         published,
         "select count(*) from information_schema.columns where table_schema = 'marts' "
-        "and table_name = 'peer_benchmarks' and column_name in ('min', 'max', 'minimum', 'maximum')",
+        "and table_name = 'peer_benchmarks' "
+        "and column_name in ('min', 'max', 'minimum', 'maximum')",
     )
     assert no_min_max[0][0] == 0
 

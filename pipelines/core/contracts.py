@@ -470,14 +470,14 @@ def _check_columns(columns: list[ColumnSpec], path: Path) -> None:
             seen.add(value)
     by_question = {c.question: c for c in columns}
     for question, (kind, required) in IDENTITY_QUESTIONS.items():
-        column = by_question.get(question)
-        if column is None:
+        identity = by_question.get(question)
+        if identity is None:
             if required:
                 raise ContractError(f"{path}: a column with question {question!r} is required")
             continue
-        if column.kind != kind or column.required != required:
+        if identity.kind != kind or identity.required != required:
             raise ContractError(
-                f"{path}: column {column.header!r} ({question}) must have kind {kind!r} "
+                f"{path}: column {identity.header!r} ({question}) must have kind {kind!r} "
                 f"and required: {str(required).lower()}"
             )
     for column in columns:

@@ -71,9 +71,9 @@ class ExpectationOutcome:
 
 @dataclass(frozen=True)
 class ValidationReport:
-    edition: int
     success: bool
     results: list[ExpectationOutcome]
+    edition: int | None = None
 
     @property
     def failed(self) -> list[ExpectationOutcome]:
@@ -88,7 +88,7 @@ def build_suite(contract: EditionContract) -> gx.ExpectationSuite:
     """The expectation suite of one edition, generated from its contract."""
     import great_expectations as gx
 
-    e = gx.expectations
+    e: Any = gx.expectations  # the classes are not re-exported for type checkers
     expectations: list[Any] = []
 
     def add(expectation: Any, description: str) -> None:
@@ -98,9 +98,9 @@ def build_suite(contract: EditionContract) -> gx.ExpectationSuite:
     required_columns = list(identity_columns()) + [
         c.question for c in contract.answer_columns if c.required
     ]
-    for column in required_columns:
-        add(e.ExpectColumnToExist(column=column), f"column {column} is present")
-        add(e.ExpectColumnValuesToNotBeNull(column=column), f"{column} is never empty")
+    for name in required_columns:
+        add(e.ExpectColumnToExist(column=name), f"column {name} is present")
+        add(e.ExpectColumnValuesToNotBeNull(column=name), f"{name} is never empty")
     add(
         e.ExpectColumnValuesToMatchRegex(column=MUNICIPALITY_CODE, regex=MUNICIPALITY_CODE_REGEX),
         "municipality code is GM + 4 digits",
@@ -216,7 +216,5 @@ def validate_loaded_submissions(df: pd.DataFrame, contract: EditionContract) -> 
     outcomes.sort(key=lambda pair: pair[0])
     results = [outcome for _, outcome in outcomes]
     return ValidationReport(
-        edition=contract.edition,
-        success=all(o.success for o in results),
-        results=results,
+        success=all(o.success for o in results), results=results, edition=contract.edition
     )

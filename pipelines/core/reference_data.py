@@ -12,7 +12,7 @@ import io
 import math
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import date
+from datetime import date, datetime
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -160,12 +160,15 @@ def _as_date(value: object) -> date | None:
         return None
     if value is pd.NaT:
         return None
-    if isinstance(value, pd.Timestamp):
+    if isinstance(value, datetime):  # also pandas Timestamp (a datetime subclass)
         return value.date()
     if isinstance(value, date):
         return value
     timestamp = pd.Timestamp(value)  # numpy datetime64, ISO text
-    return None if pd.isna(timestamp) else timestamp.date()
+    if pd.isna(timestamp):
+        return None
+    day: date = timestamp.date()
+    return day
 
 
 def municipalities_on(division: pd.DataFrame, day: date) -> set[str]:

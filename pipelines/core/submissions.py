@@ -140,10 +140,10 @@ def resolve_submissions(results: Sequence[FileReadResult]) -> ResolvedEdition:
             status[_order(submission)] = ("superseded", first.key)
 
     for result in results:
-        rows: list[SubmissionRecord] = []
+        records: list[SubmissionRecord] = []
         for submission in result.submissions:
             state, superseded_by = status[_order(submission)]
-            rows.append(
+            records.append(
                 SubmissionRecord(
                     source_file=submission.source_file,
                     source_sha256=submission.source_sha256,
@@ -158,7 +158,7 @@ def resolve_submissions(results: Sequence[FileReadResult]) -> ResolvedEdition:
                 )
             )
         for row in result.empty_rows:
-            rows.append(
+            records.append(
                 SubmissionRecord(
                     source_file=result.source_file,
                     source_sha256=result.source_sha256,
@@ -170,7 +170,7 @@ def resolve_submissions(results: Sequence[FileReadResult]) -> ResolvedEdition:
                     status="empty",
                 )
             )
-        resolved.records.extend(rows)
+        resolved.records.extend(records)
     resolved.records.sort(key=lambda r: (r.source_file, r.source_row))
     resolved.rejections.sort(
         key=lambda r: (r.source_file, -1 if r.source_row is None else r.source_row)

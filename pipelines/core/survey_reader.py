@@ -288,13 +288,15 @@ def _map_header(
             positions.setdefault(code, []).append(index)
     problems: list[str] = []
     duplicates = {c: idx for c, idx in positions.items() if len(idx) > 1}
-    for code, indexes in sorted(duplicates.items()):
-        letters = " and ".join(get_column_letter(i + 1) for i in indexes)
-        problems.append(f"duplicate column header {code!r} (columns {letters})")
     unknown = [c for c in positions if contract.column_by_header(c) is None]
+    for code, indexes in sorted(duplicates.items()):
+        if code not in unknown:  # which one would we read? (a duplicated unknown is ignored)
+            letters = " and ".join(get_column_letter(i + 1) for i in indexes)
+            problems.append(f"duplicate column header {code!r} (columns {letters})")
     for code in unknown:
-        letter = get_column_letter(positions[code][0] + 1)
-        warnings.append(f"{name}: unknown column {code!r} (column {letter}) ignored")
+        letters = ", ".join(get_column_letter(i + 1) for i in positions[code])
+        plural = "s" if len(positions[code]) > 1 else ""
+        warnings.append(f"{name}: unknown column {code!r} (column{plural} {letters}) ignored")
     missing_required = [h for h in contract.required_headers if h not in positions]
     if missing_required:
         hint = f" (unknown columns present: {', '.join(unknown)})" if unknown else ""
@@ -508,9 +510,8 @@ def _parse_row(
 
     code = _as_str(values.get(MUNICIPALITY_CODE))
     if code is not None and valid_codes is not None and code not in valid_codes:
-        column = contract.column_by_question(MUNICIPALITY_CODE)
         reject(
-            column,
+            contract.column_by_question(MUNICIPALITY_CODE),
             raw_values.get(contract.question_header(MUNICIPALITY_CODE)),
             f"{code} is not a municipality on 1 January {contract.boekjaar}",
         )

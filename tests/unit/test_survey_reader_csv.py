@@ -305,3 +305,15 @@ def test_missing_optional_column_is_a_warning(
         "o.csv: optional column 'fte_data' is missing; its answers are treated as not given"
     ]
     assert result.submissions[0].answers["fte_data"] is None
+
+
+def test_duplicated_unknown_column_is_only_a_warning(
+    tmp_path: Path, contracts: dict[int, EditionContract]
+) -> None:
+    contract = contracts[2019]
+    row = answer_row(contract)
+    header = ["opmerking", *row, "opmerking"]
+    path = write_csv(tmp_path / "dd.csv", header, [["a", *row.values(), "b"]])
+    result = read_survey_file(path, contract, VALID)
+    assert result.unusable_reason is None
+    assert result.warnings == ["dd.csv: unknown column 'opmerking' (columns A, AB) ignored"]

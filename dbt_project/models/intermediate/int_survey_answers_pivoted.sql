@@ -43,22 +43,20 @@ answers_pivoted as (
         edition,
         municipality_code,
         source_file,
-        source_row,
         {%- for question in questions %}
-        max(value) filter (where question_code = '{{ question }}') as {{ question }}
-        {{- "," if not loop.last }}
+        max(value) filter (where question_code = '{{ question }}') as {{ question }},
         {%- endfor %}
+        source_row
     from answers
     group by edition, municipality_code, source_file, source_row
 ),
 
 questions_asked as (
     select
-        edition,
         {%- for question in questions %}
-        bool_or(question_code = '{{ question }}') as asked_{{ question }}
-        {{- "," if not loop.last }}
+        bool_or(question_code = '{{ question }}') as asked_{{ question }},
         {%- endfor %}
+        edition
     from edition_questions
     group by edition
 ),
@@ -71,14 +69,13 @@ final as (
         submissions.reported_municipality_name,
         submissions.source_file,
         submissions.source_row,
-        submissions.ingediend_op,
         {%- for question in questions %}
         answers_pivoted.{{ question }},
         {%- endfor %}
         {%- for question in questions %}
-        coalesce(questions_asked.asked_{{ question }}, false) as asked_{{ question }}
-        {{- "," if not loop.last }}
+        coalesce(questions_asked.asked_{{ question }}, false) as asked_{{ question }},
         {%- endfor %}
+        submissions.ingediend_op
     from submissions
     left join answers_pivoted
         on

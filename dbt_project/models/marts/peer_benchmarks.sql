@@ -40,7 +40,9 @@ statistics as (
         quantile_cont(value, 0.25) as p25,
         quantile_cont(value, 0.5) as median,
         quantile_cont(value, 0.75) as p75,
-        avg(value) as mean
+        -- averaged over the sorted values: the floating-point sum does not
+        -- depend on row order, so full and per-edition builds agree exactly
+        list_avg(list_sort(list(value))) as mean
     from peer_members
     group by edition, peer_group, indicator_code
 ),

@@ -14,7 +14,7 @@ submissions as (
         edition,
         source_file,
         count(*) as n_submission_rows
-    from {{ ref('submissions') }}
+    from {{ ref('stg_survey__submissions') }}
     group by edition, source_file
 )
 
