@@ -167,6 +167,10 @@ A, B, D, E, C = "0228", "0233", "0262", "0279", "1987"  # A->B 2020; B,D,E->C 20
 S, R1, R2 = "0807", "0815", "0846"  # S split over R1 (0.6) and R2 (0.4) on 2022-01-01
 O1, O2, Q = "0175", "0182", "1955"  # O1,O2 -> Q on 2016-01-01 (history before the data)
 NOPOP = "0644"  # never takes part; population unknown ('.') on 1 January 2021
+ROLES = {
+    "BIG": BIG, "W": W, "X1": X1, "X2": X2, "X3": X3, "N1": N1, "A": A, "B": B, "D": D,
+    "E": E, "C": C, "S": S, "R1": R1, "R2": R2, "O1": O1, "O2": O2, "Q": Q, "NOPOP": NOPOP,
+}  # fmt: skip
 
 SPECIAL: dict[str, tuple[str, str, int]] = {
     # code: (name, province, population on 1 January 2018 without later absorptions)
@@ -313,7 +317,7 @@ def build_country(rng: random.Random) -> dict[str, Municipality]:
         date(2001, 1, 1),
         date(2005, 1, 1),
         date(2011, 1, 1),
-        date(2019, 1, 1) - timedelta(days=365 * 7 + 2),  # 2012-01-01
+        date(2012, 1, 1),
     ]
     prov_codes = [p for p, _ in PROVINCES]
     idx = 0
@@ -404,7 +408,7 @@ def build_traits(munis: dict[str, Municipality]) -> dict[str, Traits]:
 # Answers: realistic magnitudes (in natural units: euros, FTE, counts, percent)
 # --------------------------------------------------------------------------------------
 
-COST_PER_INH = {2018: 84.0, 2019: 88.0, 2020: 92.5, 2021: 97.0, 2022: 101.5, 2023: 106.5}
+COST_PER_INH = {2018: 82.2, 2019: 83.9, 2020: 90.9, 2021: 91.8, 2022: 98.1, 2023: 100.4}
 SEC_PER_100K = {2019: 1.8, 2020: 1.9, 2021: 2.0, 2022: 2.05, 2023: 2.1, 2024: 2.2}
 PRIV_PER_100K = {2019: 0.8, 2020: 0.9, 2021: 1.0, 2022: 1.0, 2023: 1.05, 2024: 1.1}
 DATA_PER_100K = {2021: 0.5, 2022: 0.85, 2023: 1.2, 2024: 1.5}
@@ -639,6 +643,9 @@ class Builder:
         factor = amount_factor(edition)
         m = self.munis[code]
         cells: dict[str, Cell] = {}
+        # no random "no answer" tokens for the 250k+ group (few participants: keep the
+        # unsuppressed peer statistics) nor for the municipalities of the boundary history
+        quiet_tokens = code in self.PLAN or self.pop(code, edition - 1) >= 250_000
         for q in questions_for(edition):
             if q.kind == "code":
                 cells[q.code] = self.code_cell(code, edition, code_variant, noise)
@@ -650,7 +657,8 @@ class Builder:
                 as_text = is_csv or (noise and r.random() < 0.2)
                 cells[q.code] = self.ts_cell(ts, as_text, is_csv)
             elif q.code == "inwoners":
-                cells[q.code] = self.count_cell(self.reported_inhabitants(code, edition), is_csv)
+                reported = self.reported_inhabitants(code, edition)
+                cells[q.code] = self.count_cell(reported, is_csv, dots=reported > 900_000)
             else:
                 value = answers[q.code]
                 if q.kind == "amount":
@@ -663,6 +671,8 @@ class Builder:
                     cells[q.code] = self.decimal_cell(value, 1, is_csv)
                 else:
                     cells[q.code] = self.percent_cell(value, is_csv, noise)
+            if quiet_tokens:
+                continue
             if noise and q.kind in NUMERIC_KINDS:
                 p = 0.014 if q.kind == "amount" else 0.035
                 if r.random() < p:
@@ -735,9 +745,10 @@ class Builder:
             return Cell(nl_number(v, decimals, False), v)
         return Cell(v, v)
 
-    def count_cell(self, value: int, is_csv: bool) -> Cell:
+    def count_cell(self, value: int, is_csv: bool, dots: bool = False) -> Cell:
         if is_csv:
-            return Cell(nl_number(value, 0, value >= 1000 and self.rng.random() < 0.3), value)
+            dots = dots or (value >= 1000 and self.rng.random() < 0.3)
+            return Cell(nl_number(value, 0, dots), value)
         return Cell(value, value)
 
     def percent_cell(self, value: float, is_csv: bool, noise: bool) -> Cell:
@@ -790,6 +801,30 @@ class Builder:
                 if file not in self.columns[edition]:
                     self.columns[edition][file] = [q.code for q in questions_for(edition)]
         self.resolve()
+        self.plant_code_variants()
+
+    def plant_code_variants(self) -> None:
+        """List the first row of each code spelling per format, for tests."""
+        seen: set[tuple[bool, str]] = set()
+        for edition in EDITIONS:
+            col = code_header(edition)
+            for file in sorted(self.rows[edition]):
+                for row in self.rows[edition][file]:
+                    if row.code is None or row.status != "loaded":
+                        continue
+                    w = row.cells[col].written
+                    kind = (
+                        "number cell" if isinstance(w, int)
+                        else "digits only" if w.isdigit() and not w.startswith("0")
+                        else "zero-padded digits" if w.isdigit()
+                        else "lower-case, padded" if w != w.strip()
+                        else "lower-case" if w.startswith("gm")
+                        else ""
+                    )  # fmt: skip
+                    key = (edition in CSV_EDITIONS, kind)
+                    if kind and key not in seen:
+                        seen.add(key)
+                        self.plant("x", f"code written as {kind}", row, col, f"read as {row.code}")
 
     def main_rows(self, edition: int, file: str, codes: Iterable[str], window: Any) -> list[Row]:
         rows = []
@@ -926,8 +961,16 @@ class Builder:
         )
         # a name that needs quoting in CSV
         for r in main:
-            if r.code and r.code[2:] not in self.PLAN and "gemeentenaam" in r.cells:
-                r.cells["gemeentenaam"] = Cell(self.munis[r.code[2:]].name + "; afd. I&A", None)
+            if r.code and r.code[2:] not in self.PLAN and all(r is not p[2] for p in self.planted):
+                quoted = self.munis[r.code[2:]].name + "; afd. I&A"
+                r.cells["gemeentenaam"] = Cell(quoted, None)
+                self.plant(
+                    "x",
+                    "name containing ';' (quoted in the CSV)",
+                    r,
+                    "gemeentenaam",
+                    "read as typed",
+                )
                 break
         self.rows[e] = {file: self.by_time(main)}
         self.columns[e][file] = self.shuffled_columns(e)
@@ -938,7 +981,7 @@ class Builder:
         ident, neg, over = (self.pick(e, used) for _ in range(3))
         textnum = [self.pick(e, used) for _ in range(2)]
         file = "export_2022.xlsx"
-        main = self.main_rows(e, file, self.ordinary(e, used | {ident, neg, over}), self.MAIN)
+        main = self.main_rows(e, file, self.ordinary(e, {ident, neg, over}), self.MAIN)
         for r in main:
             if r.code and r.code[2:] in textnum:
                 cell = r.cells["kosten_hardware"]
@@ -964,7 +1007,8 @@ class Builder:
         for r in (one, two):
             self.plant(
                 "3",
-                "identical resubmission (same instant, name spelled differently; ingediend_op once a date cell, once text)",
+                "identical resubmission (same instant; name spelled differently; "
+                "ingediend_op once a date cell, once text)",
                 r,
                 "",
                 "one loaded, one superseded",
@@ -1016,7 +1060,7 @@ class Builder:
             self.plant("2", "original, later corrected", orig, "", f"superseded by {corr_file}")
             self.plant(
                 "2",
-                "correction: later ingediend_op, kosten_saas, kosten_licenties and fte_data changed",
+                "correction: later ingediend_op; kosten_saas, kosten_licenties, fte_data changed",
                 later,
                 "",
                 "loaded (wins)",
@@ -1232,7 +1276,10 @@ def write_reference(out: Path, munis: dict[str, Municipality]) -> dict[str, Any]
         for code in existing(munis, on):
             totals[("GM" + code, year)] = population(munis, code, year)
     for file, years in files.items():
-        header = '"ID";"Geslacht";"Leeftijd";"BurgerlijkeStaat";"RegioS";"Perioden";"BevolkingOp1Januari_1"'
+        header = (
+            '"ID";"Geslacht";"Leeftijd";"BurgerlijkeStaat";"RegioS";"Perioden";'
+            '"BevolkingOp1Januari_1"'
+        )
         out_lines = [header]
         regions: list[str] = ["NL01"] + [f"PV{p}" for p, _ in PROVINCES]
         regions += sorted({k[0] for k in totals})
@@ -1458,16 +1505,81 @@ def summarise(b: Builder, out: Path) -> None:
         planted="\n".join(planted_lines),
         rejected="\n".join(rejected_lines),
         peers="\n".join(peer_lines),
-        names={k: v[0] for k, v in SPECIAL.items()},
+        nm={role: SPECIAL[code][0] for role, code in ROLES.items()},
         BIG=BIG, W=W, X1=X1, X2=X2, X3=X3, N1=N1, A=A, B=B, D=D, E=E, C=C,
         S=S, R1=R1, R2=R2, O1=O1, O2=O2, Q=Q, NOPOP=NOPOP,
         big2024=b.pop(BIG, 2024),
+        files_table="\n".join(
+            ["| path | what |", "| --- | --- |"] + [f"| {a} | {b} |" for a, b in FILES_TABLE]
+        ),
+        history_table=history_table({role: SPECIAL[code][0] for role, code in ROLES.items()}),
         plan="\n".join(
             f"| GM{c} {SPECIAL[c][0]} | {', '.join(map(str, v)) or 'never'} |"
             for c, v in Builder.PLAN.items()
         ),
     )  # fmt: skip
     (out / "README.md").write_text(readme, encoding="utf-8")
+
+
+FILES_TABLE: tuple[tuple[str, str], ...] = (
+    (
+        "`survey/2019..2021/*.csv`",
+        "Dutch-Excel CSV: `;`, decimal comma, thousands dots in some cells, Windows-1252, "
+        "CRLF, quoted only when needed; amounts in euros",
+    ),
+    (
+        "`survey/2022..2024/*.xlsx`",
+        "survey-tool XLSX: sheet `toelichting` first, then `antwoorden` (row 1 codes, row 2 "
+        "question text, data from row 3); all `kosten_*` and `begroting_lasten` in k€",
+    ),
+    ("`survey/<E>/export_<E>.*`", "main export of edition E (rows in submission order)"),
+    (
+        "`survey/2019/nalevering_2019.csv`, `survey/2023/nalevering_2023.xlsx`",
+        "late submissions",
+    ),
+    (
+        "`survey/2020/correctie_2020.csv`, `survey/2023/correctie_2023.xlsx`",
+        "corrections (later `ingediend_op`)",
+    ),
+    ("`reference/gemeentelijke-indeling.csv`", "the division, CBS layout, UTF-8 **with BOM**, LF"),
+    ("`reference/herindelingen.csv`", "mergers and splits (`datum;oude_code;nieuwe_code;aandeel`)"),
+    (
+        "`reference/population/cbs_03759ned_2018_2023.csv`, `cbs_03759ned_2024.csv`",
+        "CBS StatLine 03759ned layout, every field quoted, CRLF; total rows for `NL01  `, all "
+        "12 `PV..  ` provinces and every municipality; men (`3000`) / women (`4000`) rows for "
+        "NL01, PV20, PV27 and three municipalities",
+    ),
+    ("`expected.json`", "what the warehouse should conclude (not part of the landing zone)"),
+)
+
+
+def history_table(nm: dict[str, str]) -> str:
+    def g(role: str) -> str:
+        return f"GM{ROLES[role]} {nm[role]}"
+
+    rows = [
+        (
+            "2016-01-01",
+            f"{g('O1')} + {g('O2')} → new {g('Q')} (history before the data; harmless)",
+        ),
+        (
+            "2020-01-01",
+            f"{g('A')} merged into {g('B')} (its name and code survive); first link of the chain",
+        ),
+        ("2021-01-01", f"plain merger: {g('X1')}, {g('X2')}, {g('X3')} → new {g('N1')}"),
+        (
+            "2022-01-01",
+            f"split: {g('S')} divided over existing {g('R1')} (aandeel 0.6000) and "
+            f"{g('R2')} (0.4000)",
+        ),
+        (
+            "2022-03-24",
+            f"mid-year merger: {g('W')} into {g('BIG')} (einddatum of GM{W} = 2022-03-24; "
+            f"GM{W} is still valid for boekjaar 2022 = edition 2023)",
+        ),
+        ("2023-01-01", f"chain end: {g('B')}, {g('D')}, {g('E')} → new {g('C')}"),
+    ]
+    return "\n".join(["| date | change |", "| --- | --- |"] + [f"| {a} | {b} |" for a, b in rows])
 
 
 README_TEMPLATE = """\
@@ -1489,47 +1601,31 @@ same knowledge as this page in machine-readable form (every data row with its ex
 status, the planted situations, counts per file), for tests.
 
 ## Files
-| path | what |
-| --- | --- |
-| `survey/2019..2021/*.csv` | Dutch-Excel CSV: `;`, decimal comma, thousands dots in some cells, Windows-1252, CRLF, quoted only when needed; amounts in euros |
-| `survey/2022..2024/*.xlsx` | survey-tool XLSX: sheet `toelichting` first, then `antwoorden` (row 1 codes, row 2 question text, data from row 3); all `kosten_*` and `begroting_lasten` in k€ |
-| `survey/<E>/export_<E>.*` | main export of edition E (rows in submission order) |
-| `survey/2019/nalevering_2019.csv`, `survey/2023/nalevering_2023.xlsx` | late submissions |
-| `survey/2020/correctie_2020.csv`, `survey/2023/correctie_2023.xlsx` | corrections (later `ingediend_op`) |
-| `reference/gemeentelijke-indeling.csv` | the division, CBS layout, UTF-8 **with BOM**, LF |
-| `reference/herindelingen.csv` | mergers and splits (`datum;oude_code;nieuwe_code;aandeel`) |
-| `reference/population/cbs_03759ned_2018_2023.csv`, `cbs_03759ned_2024.csv` | CBS StatLine 03759ned layout, every field quoted, CRLF; totals plus men (`3000`) / women (`4000`) rows for NL01, PV20, PV27 and three municipalities; rows for `NL01  ` and all 12 `PV..  ` provinces |
+{files_table}
 
 Column order: canonical (spec table order) in 2019, 2020, 2022, `export_2023.xlsx` and
 `nalevering_2023.xlsx`; **shuffled** in `export_2021.csv`, `correctie_2023.xlsx` and
-`export_2024.xlsx`. `export_2024.xlsx` has one unknown extra column `{{opmerking}}`
+`export_2024.xlsx`. `export_2024.xlsx` has one unknown extra column `opmerking`
 (free-text remarks; must be reported and ignored — not blocking).
 
 ## Reference data: the fictitious country
 About 160 municipalities in 12 provinces (codes 20–31, invented names). Population on
 1 January 2018–2024 for every municipality existing on that date (growth ~0.5 %/yr).
-The largest, GM{BIG} {names[0363]}, has {big2024:,} inhabitants on 1 January 2024.
+The largest, GM{BIG} {nm[BIG]}, has {big2024:,} inhabitants on 1 January 2024.
 Seven municipalities have 250,000 or more.
 
 Boundary changes (all in `herindelingen.csv` and consistent with the validity dates in
 `gemeentelijke-indeling.csv`):
 
-| date | change |
-| --- | --- |
-| 2016-01-01 | GM{O1} {names[0175]} + GM{O2} {names[0182]} → new GM{Q} {names[1955]} (history before the data; harmless) |
-| 2020-01-01 | GM{A} {names[0228]} merged into GM{B} {names[0233]} (B's name and code survive) — first link of the chain |
-| 2021-01-01 | plain merger: GM{X1} {names[0081]}, GM{X2} {names[0086]}, GM{X3} {names[0093]} → new GM{N1} {names[1969]} |
-| 2022-01-01 | split: GM{S} {names[0807]} divided over existing GM{R1} {names[0815]} (aandeel 0.6000) and GM{R2} {names[0846]} (0.4000) |
-| 2022-03-24 | mid-year merger: GM{W} {names[0457]} into GM{BIG} {names[0363]} (einddatum of GM{W} = 2022-03-24; GM{W} still valid for boekjaar 2022 = edition 2023) |
-| 2023-01-01 | chain end: GM{B}, GM{D} {names[0262]}, GM{E} {names[0279]} → new GM{C} {names[1987]} |
+{history_table}
 
-**Choice: no survivor→itself row.** For a merger whose name survives (A→B in 2020,
-W→BIG in 2022) `herindelingen.csv` has only the absorbed municipality's row
+**Choice: no survivor→itself row.** For a merger whose name survives (GM{A}→GM{B} in
+2020, GM{W}→GM{BIG} in 2022) `herindelingen.csv` has only the absorbed municipality's row
 (`GM{W};GM{BIG};1.0000`), as in the CBS/VNG-derived real file (Weesp → Amsterdam has
 the single row `GM0457;GM0363`). The survivor's own continuity is implied by the division
 file (its row has no einddatum).
 
-`.` (unknown population): GM{NOPOP} {names[0644]} on 1 January 2021 (all its rows for
+`.` (unknown population): GM{NOPOP} {nm[NOPOP]} on 1 January 2021 (all its rows for
 `2021JJ00`); GM{NOPOP} never takes part in the survey.
 
 Participation of the municipalities in the boundary history (all others are drawn per
@@ -1553,7 +1649,8 @@ variants (no finding, must simply be read right); random "no answer" tokens
 optional numeric cells, and code variants (`363`, `0363`, ` gm0363 `, `gm0363`, and in
 XLSX a numeric cell `363`) in ~14 % of ordinary rows, are not listed (see
 `expected.json`, `code_raw`). In XLSX most `ingediend_op` are date cells, ~20 % text;
-`pct_plaatsonafhankelijk` is a `0%`-formatted fraction in about half of the rows.
+`pct_plaatsonafhankelijk` is a `0%`-formatted fraction in about half of the rows (a
+`0%`-formatted `1` means 100 %); amounts that are whole k€ come back as integer cells.
 
 {planted}
 
@@ -1583,7 +1680,7 @@ quantiles are linear (numpy default).
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description="Generate the sample landing zone.")
     parser.add_argument("--out", default="sample_data", type=Path, help="landing zone to write")
     args = parser.parse_args(argv)
     out: Path = args.out

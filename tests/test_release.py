@@ -83,10 +83,13 @@ def test_content_hash_ignores_row_order_but_not_content(tmp_path: Path) -> None:
 
 def test_a_second_refresh_is_refused_while_one_holds_the_lock(tmp_path: Path) -> None:
     lock = tmp_path / ".refresh.lock"
-    with refresh_lock(lock):
-        # flock locks belong to the open file description: a second open conflicts even
-        # within one process, exactly as a second `ictbench refresh` would.
-        with pytest.raises(RefreshLockedError, match=str(os.getpid())), refresh_lock(lock):
-            pass
+    # flock locks belong to the open file description: a second open conflicts even
+    # within one process, exactly as a second `ictbench refresh` would.
+    with (
+        refresh_lock(lock),
+        pytest.raises(RefreshLockedError, match=str(os.getpid())),
+        refresh_lock(lock),
+    ):
+        pass
     with refresh_lock(lock):  # released afterwards
         pass
