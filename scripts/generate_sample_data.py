@@ -778,6 +778,20 @@ class Builder:
         cells = self.cells_for(code, edition, answers, ts, noise=noise, **kw)
         return Row(edition, file, "GM" + code, ts, cells)
 
+    def resubmission(self, orig: Row, file: str, ts: datetime, changed: dict[str, float]) -> Row:
+        """A copy of `orig` submitted at `ts` in `file`, with only `changed` answers differing."""
+        e = orig.edition
+        is_csv = e in CSV_EDITIONS
+        row = Row(e, file, orig.code, ts, dict(orig.cells))
+        if ts != orig.ts:
+            row.cells["ingediend_op"] = self.ts_cell(ts, False, is_csv)
+        for q, value in changed.items():
+            if QBY[q].kind == "amount":
+                row.cells[q] = self.amount_cell(value, amount_factor(e), is_csv)
+            else:
+                row.cells[q] = self.decimal_cell(value, 2, is_csv)
+        return row
+
     def timestamp(self, edition: int, start: tuple[int, int], end: tuple[int, int]) -> datetime:
         t0 = datetime(edition, *start, 8, 0)
         t1 = datetime(edition, *end, 18, 0)
@@ -873,12 +887,13 @@ class Builder:
             corr, e, file, datetime(2020, 4, 2, 11, 47), noise=False, answers=ans
         )
         main.append(orig)
-        fixed = dict(ans)
-        fixed["kosten_hardware"] *= 1.18
-        fixed["kosten_uitbesteding"] *= 0.91
-        later = self.submission(
-            corr, e, "correctie_2020.csv", datetime(2020, 5, 28, 9, 3), noise=False, answers=fixed
-        )
+        later = self.resubmission(
+            orig,
+            "correctie_2020.csv",
+            datetime(2020, 5, 28, 9, 3),
+            {"kosten_hardware": ans["kosten_hardware"] * 1.18,
+             "kosten_uitbesteding": ans["kosten_uitbesteding"] * 0.91},
+        )  # fmt: skip
         self.plant("2", "original, later corrected", orig, "", f"superseded by {later.file}")
         self.plant(
             "2",
@@ -924,11 +939,13 @@ class Builder:
         ts = datetime(2021, 3, 30, 14, 12)
         ans = true_answers(confl, e, self.pop(confl, e - 1), self.traits[confl])
         one = self.submission(confl, e, file, ts, noise=False, answers=ans)
-        other = dict(ans)
-        other["kosten_hardware"] *= 1.13
-        other["kosten_overig"] *= 0.8
-        two = self.submission(confl, e, file, ts, noise=False, answers=other)
-        two.cells["gemeentenaam"] = one.cells["gemeentenaam"]
+        two = self.resubmission(
+            one,
+            file,
+            ts,
+            {"kosten_hardware": ans["kosten_hardware"] * 1.13,
+             "kosten_overig": ans["kosten_overig"] * 0.8},
+        )  # fmt: skip
         main += [one, two]
         for r in (one, two):
             self.plant(
@@ -1051,11 +1068,12 @@ class Builder:
             ans = true_answers(code, e, self.pop(code, e - 1), self.traits[code])
             orig = self.submission(code, e, target[0].file, ts0, noise=False, answers=ans)
             target.append(orig)
-            fixed = dict(ans)
-            fixed["kosten_saas"] *= 1.25
-            fixed["kosten_licenties"] *= 0.85
-            fixed["fte_data"] += 1.0
-            later = self.submission(code, e, corr_file, ts1, noise=False, answers=fixed)
+            changed = {
+                "kosten_saas": ans["kosten_saas"] * 1.25,
+                "kosten_licenties": ans["kosten_licenties"] * 0.85,
+                "fte_data": ans["fte_data"] + 1.0,
+            }
+            later = self.resubmission(orig, corr_file, ts1, changed)
             corrections.append(later)
             self.plant("2", "original, later corrected", orig, "", f"superseded by {corr_file}")
             self.plant(
@@ -1161,7 +1179,7 @@ class Builder:
                         r.status = "rejected"
                         r.reason = "conflicting submissions with the same ingediend_op"
                     continue
-                winner = top[-1]  # identical resubmission: the last in (file, row) order
+                winner = top[0]  # identical resubmission: the first in (file, row) order
                 for r in rows:
                     if r is winner:
                         r.status = "loaded"
@@ -1656,9 +1674,9 @@ XLSX a numeric cell `363`) in ~14 % of ordinary rows, are not listed (see
 
 ## Expected row accounting
 Every data row ends up as exactly one of loaded / superseded / rejected / empty.
-For the identical resubmission (#3) the generator counts the later row in file order as
-loaded and the earlier as superseded (pointing to it); which of the two is kept is the
-warehouse's choice — the counts are not.
+For the identical resubmission (#3) the generator counts the first row in (file, row)
+order as loaded and the other as superseded (pointing to the first); the spec leaves this
+tie open — the counts are fixed either way.
 
 {accounting}
 
