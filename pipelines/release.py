@@ -105,7 +105,7 @@ def _copy_comments(con: duckdb.DuckDBPyConnection, table: str) -> None:
 
 
 def _new_release_id() -> str:
-    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ") + "-" + uuid.uuid4().hex[:8]
 
 
 def build_release(build_db: Path, releases_dir: Path) -> Release:

@@ -1,8 +1,7 @@
 -- Development fixture: a small hand-made `raw` schema for working on the dbt
 -- project without running the Python ingest.  NOT used by the pipeline.
 --
---   mkdir -p /tmp/dbtdev && export ICTBENCH_BUILD_DB=/tmp/dbtdev/build.duckdb
---   ../.venv/bin/python -c "import duckdb,os; duckdb.connect(os.environ['ICTBENCH_BUILD_DB']).execute(open('dev/seed_raw_fixture.sql').read())"
+--   export ICTBENCH_WAREHOUSE=/tmp/dbtdev && sh dev/reset_fixture.sh
 --   ../.venv/bin/dbt build --profiles-dir .
 --
 -- Editions 2019-2022, 16 municipalities (fictitious figures), including:

@@ -7,9 +7,12 @@ contract's rules and returns a :class:`CellValue` or raises :class:`ParseError`.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
+
+from openpyxl.styles.numbers import is_date_format
 
 from pipelines.core.contracts import ColumnSpec, EditionContract
 from pipelines.core.dutch_values import (
@@ -36,12 +39,16 @@ class RawCell:
 
     ``value`` is text for CSV; for XLSX it is what openpyxl returns (number, text, datetime).
     ``number_format`` is the XLSX display format (``0%`` ...), ``None`` for CSV.
+    ``merged_range`` is the XLSX merged range (``A3:A4``) the cell belongs to, if any;
+    ``merged_anchor`` tells whether it is the range's top-left cell (the one holding the value).
     """
 
     value: CellScalar
     number_format: str | None = None
     is_error: bool = False
     is_uncached_formula: bool = False
+    merged_range: str | None = None
+    merged_anchor: bool = False
 
     @property
     def is_empty(self) -> bool:
@@ -83,6 +90,21 @@ def _plain(number: Decimal) -> str:
     return text
 
 
+def _format_has_time(number_format: str) -> bool:
+    """An hour or second code (``h``, ``s``, ``[h]``, ``AM/PM``) outside quoted literals,
+    escapes and bracketed locale/colour tags (``[$-413]``, ``[Red]``). ``m`` alone is month
+    or minute, but a minute never appears without an hour or second code."""
+    text = re.sub(r'"[^"]*"|\\.', "", number_format)
+    text = re.sub(
+        r"\[([^\]]*)\]", lambda m: m.group(1) if m.group(1).lower() in _ELAPSED else "", text
+    )
+    lowered = text.lower()
+    return "h" in lowered or "s" in lowered or "am/pm" in lowered or "a/p" in lowered
+
+
+_ELAPSED = frozenset({"h", "hh", "s", "ss"})
+
+
 def _format_has_percent(number_format: str) -> bool:
     """A ``%`` outside quoted literals and not escaped with a backslash."""
     in_quotes = escaped = False
@@ -108,6 +130,18 @@ def parse_cell(cell: RawCell, column: ColumnSpec, contract: EditionContract) -> 
     answers); amount/fte/percent/score -> float in the canonical unit; timestamp -> datetime.
     Bounds are *not* checked here (see :func:`check_impossible`).
     """
+    if cell.merged_range is not None:
+        if cell.merged_anchor:
+            raise ParseError(
+                f"merged cells {cell.merged_range}: the value {cell.as_text()!r} spans several "
+                "cells, so it is unclear which row or question it answers "
+                "(unmerge and fill in every cell)"
+            )
+        anchor = cell.merged_range.split(":")[0]
+        raise ParseError(
+            f"part of merged cells {cell.merged_range} (the value is in {anchor}); "
+            "unmerge and fill in every cell"
+        )
     if cell.is_uncached_formula:
         raise ParseError("formula without a cached value (open and save the file in Excel)")
     if cell.is_error or is_spreadsheet_error(cell.value):
@@ -121,7 +155,7 @@ def parse_cell(cell: RawCell, column: ColumnSpec, contract: EditionContract) -> 
     if kind == "text":
         return clean_text(value) if isinstance(value, str) else cell.as_text()
     if kind == "timestamp":
-        return _timestamp(value)
+        return _timestamp(value, cell.number_format)
     if isinstance(value, datetime | date | time):
         raise ParseError(f"date where a number is expected: {cell.as_text()!r}")
     if isinstance(value, bool):
@@ -155,8 +189,19 @@ def _number(cell: RawCell, column: ColumnSpec, contract: EditionContract) -> Dec
     raise ParseError(f"not a number: {value!r}")
 
 
-def _timestamp(value: CellScalar) -> datetime:
+def _timestamp(value: CellScalar, number_format: str | None) -> datetime:
     if isinstance(value, datetime):
+        if (
+            number_format is not None
+            and is_date_format(number_format)
+            and not _format_has_time(number_format)
+            and value.time() == time(0, 0)
+        ):
+            # the respondent typed a date only; 00:00 would be an invented instant
+            raise ParseError(
+                f"date without a time: {value:%Y-%m-%d} (cell format {number_format!r}); "
+                "expected a date and time"
+            )
         return normalize_cell_datetime(value)
     if isinstance(value, date):
         raise ParseError(f"date without a time: {value.isoformat()!r}")
