@@ -7,6 +7,7 @@ instance under `$ICTBENCH_WAREHOUSE/dagster`, so `dagster dev` shows them.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import time
@@ -18,6 +19,9 @@ from pipelines.settings import Settings, export_for_dbt, load_settings
 
 if TYPE_CHECKING:
     from dagster import DagsterInstance, ExecuteInProcessResult
+
+
+_LOG = Path(os.devnull)
 
 
 class RefreshBlocked(RuntimeError):
@@ -45,7 +49,7 @@ def prepare_dagster_home(settings: Settings) -> Path:
 
 def _quiet_run_config() -> dict[str, object]:
     # Progress is printed by the CLI itself; Dagster's event log still records everything.
-    return {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+    return {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 
 
 def _failure_reasons(result: ExecuteInProcessResult) -> list[str]:
@@ -68,21 +72,53 @@ def _failure_reasons(result: ExecuteInProcessResult) -> list[str]:
     return reasons
 
 
+def contiguous_ranges(keys: Sequence[str], wanted: Sequence[str]) -> list[tuple[str, str]]:
+    """Group the wanted partition keys into runs of neighbours in the partition order."""
+    chosen = set(wanted)
+    ranges: list[tuple[str, str]] = []
+    start: str | None = None
+    previous: str | None = None
+    for key in keys:
+        if key in chosen:
+            start = start or key
+            previous = key
+        elif start is not None and previous is not None:
+            ranges.append((start, previous))
+            start = previous = None
+    if start is not None and previous is not None:
+        ranges.append((start, previous))
+    return ranges
+
+
 def _run_job(
-    instance: DagsterInstance, job_name: str, label: str, partition_key: str | None = None
+    instance: DagsterInstance,
+    job_name: str,
+    label: str,
+    partition_key: str | None = None,
+    partition_range: tuple[str, str] | None = None,
 ) -> None:
+    from dagster._core.storage.tags import (
+        ASSET_PARTITION_RANGE_END_TAG,
+        ASSET_PARTITION_RANGE_START_TAG,
+    )
+
     from pipelines.definitions import defs
 
     started = time.perf_counter()
     _say(f"  {label} …")
     job = defs.resolve_job_def(job_name)
-    result = job.execute_in_process(
-        instance=instance,
-        partition_key=partition_key,
-        raise_on_error=False,
-        run_config=_quiet_run_config(),
-        tags={"ictbench/trigger": "cli"},
-    )
+    tags = {"ictbench/trigger": "cli"}
+    if partition_range is not None:
+        tags[ASSET_PARTITION_RANGE_START_TAG], tags[ASSET_PARTITION_RANGE_END_TAG] = partition_range
+    # dbt's own log lines go to the refresh log, not the terminal.
+    with _LOG.open("a") as log, contextlib.redirect_stdout(log):
+        result = job.execute_in_process(
+            instance=instance,
+            partition_key=partition_key,
+            raise_on_error=False,
+            run_config=_quiet_run_config(),
+            tags=tags,
+        )
     reasons = _failure_reasons(result)
     elapsed = time.perf_counter() - started
     if not result.success or reasons:
@@ -123,11 +159,16 @@ def refresh(editions: Sequence[int] | None) -> int:
 
     from dagster import DagsterInstance
 
-    from pipelines.jobs import EDITION_JOB, REFERENCE_JOB, RELEASE_JOB
+    from pipelines.jobs import INGEST_JOB, MODELS_JOB, REFERENCE_JOB, RELEASE_JOB
+    from pipelines.partitions import edition_partitions
 
     prepare_dagster_home(settings)
+    global _LOG
+    logs = settings.warehouse / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    _LOG = logs / f"refresh-{time.strftime('%Y%m%dT%H%M%S')}.log"
     _say(f"ictbench refresh: editions {', '.join(map(str, wanted))}")
-    _say(f"  landing   {settings.landing}\n  warehouse {settings.warehouse}")
+    _say(f"  landing   {settings.landing}\n  warehouse {settings.warehouse}\n  log       {_LOG}")
     started = time.perf_counter()
     try:
         with refresh_lock(settings.lock_file):
@@ -136,11 +177,15 @@ def refresh(editions: Sequence[int] | None) -> int:
             blocked: list[str] = []
             for edition in wanted:
                 try:
-                    _run_job(instance, EDITION_JOB, f"edition {edition}", str(edition))
+                    _run_job(instance, INGEST_JOB, f"ingest and validate {edition}", str(edition))
                 except RefreshBlocked as exc:
                     blocked.append(str(exc))
             if blocked:
                 raise RefreshBlocked("\n".join(blocked))
+            keys = edition_partitions.get_partition_keys()
+            for first, last in contiguous_ranges(keys, [str(e) for e in wanted]):
+                label = f"models {first}" if first == last else f"models {first}–{last}"
+                _run_job(instance, MODELS_JOB, label, partition_range=(first, last))
             _run_job(instance, RELEASE_JOB, "audit and publish")
     except RefreshLockedError as exc:
         _err(f"ictbench: {exc}")

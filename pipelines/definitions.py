@@ -14,7 +14,7 @@ from pipelines.assets.publish import published_release
 from pipelines.assets.transform import dbt_resource, edition_models, release_models
 from pipelines.assets.validate import survey_checks
 from pipelines.automation import landing_zone_sensor, weekly_release_schedule
-from pipelines.jobs import EDITION_JOB, REFERENCE_JOB, RELEASE_JOB
+from pipelines.jobs import EDITION_JOB, INGEST_JOB, MODELS_JOB, REFERENCE_JOB, RELEASE_JOB
 from pipelines.partitions import edition_partitions
 from pipelines.resources import WarehouseResource
 
@@ -22,6 +22,18 @@ reference_job = define_asset_job(
     REFERENCE_JOB,
     selection=AssetSelection.assets(cbs_reference),
     description="Load the CBS reference data (municipal division, population, mergers).",
+)
+ingest_job = define_asset_job(
+    INGEST_JOB,
+    selection=AssetSelection.assets(survey_submissions) | AssetSelection.checks(*survey_checks),
+    partitions_def=edition_partitions,
+    description="Ingest and validate one survey edition (blocking checks).",
+)
+models_job = define_asset_job(
+    MODELS_JOB,
+    selection=AssetSelection.assets(edition_models),
+    partitions_def=edition_partitions,
+    description="dbt models of validated editions; a partition range is one dbt run.",
 )
 edition_job = define_asset_job(
     EDITION_JOB,
@@ -39,7 +51,7 @@ release_job = define_asset_job(
 defs = Definitions(
     assets=[cbs_reference, survey_submissions, edition_models, release_models, published_release],
     asset_checks=survey_checks,
-    jobs=[reference_job, edition_job, release_job],
+    jobs=[reference_job, ingest_job, models_job, edition_job, release_job],
     sensors=[landing_zone_sensor],
     schedules=[weekly_release_schedule],
     resources={

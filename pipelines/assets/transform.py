@@ -1,7 +1,8 @@
 """Transform stage: the dbt project as Dagster assets.
 
 Edition-grained models (tag `edition`) are partitioned by edition and built with
-`--vars '{"edition": E}'`; release-wide models (tag `release`) are unpartitioned.
+`--vars '{"editions": [...]}'` (a partition range runs as one dbt invocation);
+release-wide models (tag `release`) are unpartitioned.
 """
 
 import shutil
@@ -10,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey
+from dagster import AssetExecutionContext, AssetKey, BackfillPolicy
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from pipelines.dbt_args import EDITION_SELECTOR, RELEASE_SELECTOR, dbt_build_args
@@ -46,6 +47,8 @@ def dbt_resource() -> DbtCliResource:
     project=dbt_project,
     select=EDITION_SELECTOR,
     partitions_def=edition_partitions,
+    # A partition range is one dbt invocation (dbt's start-up costs ~10 s a run).
+    backfill_policy=BackfillPolicy.single_run(),
     dagster_dbt_translator=translator,
     name="edition_models",
 )
@@ -53,7 +56,7 @@ def edition_models(
     context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
 ) -> Iterator[Any]:
     warehouse.export_for_dbt()
-    args = dbt_build_args(int(context.partition_key))
+    args = dbt_build_args([int(key) for key in context.partition_keys])
     yield from dbt.cli(args, context=context).stream()
 
 

@@ -56,22 +56,12 @@ _WHITESPACE: Final = " \t\r\n\u00a0\u202f\u2007"
 _MINUS_SIGNS: Final = ("-", "\u2212")
 
 
-# ``ParseError.kind`` of a number written with the thousands separator as its decimal sign
-# (``12.5``, ``1,234.56`` under Dutch notation): evidence that a writer uses the other
-# convention, used by the reader to flag ambiguous ``1.250`` cells in the same column.
-WRONG_DECIMAL_SIGN: Final = "wrong_decimal_sign"
-
-
 class ParseError(ValueError):
-    """A raw value cannot be read under the survey's rules.
+    """A raw value cannot be read under the survey's rules."""
 
-    ``kind`` optionally classifies the problem for callers (e.g. :data:`WRONG_DECIMAL_SIGN`).
-    """
-
-    def __init__(self, reason: str, kind: str | None = None) -> None:
+    def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
-        self.kind = kind
 
 
 def clean_text(raw: str) -> str:
@@ -142,8 +132,7 @@ def parse_dutch_number(
     if decimal in body and group and group in body and body.index(group) > body.index(decimal):
         raise ParseError(
             f"mixed separators: a {_sep_name(wrong_decimal)} after the decimal "
-            f"{_sep_name(decimal)} in {shown} (expected e.g. 1{group}234{decimal}56)",
-            WRONG_DECIMAL_SIGN,
+            f"{_sep_name(decimal)} in {shown} (expected e.g. 1{group}234{decimal}56)"
         )
     if body.count(decimal) > 1:
         raise ParseError(f"more than one decimal {_sep_name(decimal)}: {shown}")
@@ -158,38 +147,19 @@ def parse_dutch_number(
             if len(pieces) == 2 and decimal not in body:
                 raise ParseError(
                     f"decimal {_sep_name(group)} where a decimal {_sep_name(decimal)} "
-                    f"is expected: {shown}",
-                    WRONG_DECIMAL_SIGN,
+                    f"is expected: {shown}"
                 )
             raise ParseError(f"bad thousands grouping in {shown}")
         integer_part = integer_part.replace(group, "")
     elif not group and wrong_decimal in integer_part:
         raise ParseError(
             f"decimal {_sep_name(wrong_decimal)} where a decimal {_sep_name(decimal)} "
-            f"is expected: {shown}",
-            WRONG_DECIMAL_SIGN,
+            f"is expected: {shown}"
         )
     if not integer_part.isdigit() or (fraction and not fraction.isdigit()):
         raise ParseError(f"not a number: {shown}")
     value = Decimal(f"{integer_part}.{fraction}" if fraction else integer_part)
     return -value if negative else value
-
-
-def has_thousands_only(raw: str, *, decimal: str = ",", thousands: str | None = ".") -> bool:
-    """True for a number written with thousands separators and no decimal sign (``1.250``,
-    ``€ 12.500``, ``-1.000``, ``1.250%``). Under the contract's notation that is 1250; to a
-    writer who uses a decimal point it means 1.25 (see the reader's column check)."""
-    if not thousands:
-        return False
-    text = clean_text(clean_text(raw).replace("€", "", 1))
-    if text.endswith("%"):
-        text = clean_text(text[:-1])
-    if text[:1] in (*_MINUS_SIGNS, "+"):
-        text = clean_text(text[1:])
-    if decimal in text:
-        return False
-    pattern = r"[0-9]{1,3}(?:" + re.escape(thousands) + r"[0-9]{3})+"
-    return re.fullmatch(pattern, text) is not None
 
 
 def decimal_from_cell_number(value: int | float | Decimal) -> Decimal:

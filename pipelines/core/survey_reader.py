@@ -8,17 +8,25 @@ or in ``empty_rows``: ``n_rows == len(submissions) + len(empty_rows)``.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
+import re
 import zipfile
 from collections.abc import Collection, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import IO, Any, Final
 
+import openpyxl
+from defusedxml import DefusedXmlException
 from openpyxl import load_workbook
-from openpyxl.utils import get_column_letter
+from openpyxl.cell.read_only import ReadOnlyCell
+from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+from openpyxl.worksheet._reader import WorkSheetParser
 
 from pipelines.core.cell_values import CellValue, RawCell, check_impossible, parse_cell
 from pipelines.core.contracts import (
@@ -102,6 +110,38 @@ class _RawTable:
     pre_data_rows: list[tuple[int, list[RawCell]]] = field(default_factory=list)
     unusable_reason: str | None = None
     check_row_width: bool = False
+    header_unreadable: bool = False  # the header cannot be mapped at all (wrong separator)
+
+
+# --------------------------------------------------------------------------- limits
+
+# A survey export is a few hundred rows by a few dozen columns. Anything far larger is not
+# a survey export; it is refused (file unusable, with the reason) before it can cost much
+# time or memory.
+MAX_FILE_BYTES: Final = 200 * 1024 * 1024  # refused before reading
+MAX_DATA_ROWS: Final = 50_000  # data rows up to the last non-empty one
+MAX_COLUMNS: Final = 1_000  # fields of a CSV record / last used column of an XLSX row
+MAX_CELLS: Final = 2_000_000  # cells held in memory for one file
+MAX_CSV_LINE_CHARS: Final = 1_000_000  # one physical CSV line
+# XLSX is a zip of XML parts; these are checked on the zip directory before any part is
+# inflated (zipfile never inflates an entry beyond its declared size).
+MAX_XLSX_ENTRIES: Final = 1_000
+MAX_XLSX_UNCOMPRESSED_BYTES: Final = 100 * 1024 * 1024  # sum of declared sizes
+MAX_XLSX_COMPRESSION_RATIO: Final = 100  # per entry of at least XLSX_RATIO_MIN_BYTES
+XLSX_RATIO_MIN_BYTES: Final = 1024 * 1024
+XML_PRESCAN_BYTES: Final = 64 * 1024  # head of each XML part searched for a DTD
+# openpyxl parses XML through defusedxml when it is installed (it is a dependency);
+# entity declarations are refused by the pre-scan as well, whatever this says.
+XML_PARSER_IS_DEFUSED: Final[bool] = bool(openpyxl.DEFUSEDXML)
+
+_DTD_MARKERS: Final = tuple(
+    marker.encode(encoding)
+    for marker in ("<!DOCTYPE", "<!ENTITY")
+    for encoding in ("utf-8", "utf-16-le", "utf-16-be")
+)
+_OLE_MAGIC: Final = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_UTF16_BOMS: Final = ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+_OTHER_SEPARATORS: Final = (",", "\t", "|", ";")
 
 
 # --------------------------------------------------------------------------- entry point
@@ -113,14 +153,22 @@ def read_survey_file(
     """Read ``path`` under ``contract``.
 
     ``valid_codes``: GM codes of the municipalities that existed on 1 January of the
-    boekjaar (``None`` = do not check).
+    boekjaar (``None`` = do not check). The file name is only data (``source_file``).
     """
     path = Path(path)
     name = path.name
     try:
-        data = path.read_bytes()
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return _unusable_without_rows(name, "", _too_large(name, size))
+        with path.open("rb") as handle:
+            data = handle.read(size + 1)  # read(n) reserves n bytes up front
+            if len(data) > size:  # the file grew while we looked
+                data += handle.read(MAX_FILE_BYTES + 1 - len(data))
     except OSError as exc:
         return _unusable_without_rows(name, "", f"{name}: cannot be read: {exc.strerror}")
+    if len(data) > MAX_FILE_BYTES:  # grew while we looked
+        return _unusable_without_rows(name, "", _too_large(name, len(data)))
     sha256 = hashlib.sha256(data).hexdigest()
     try:
         if contract.file.format == "csv":
@@ -130,6 +178,10 @@ def read_survey_file(
     except _Unusable as exc:
         return _unusable_without_rows(name, sha256, exc.reason)
     return _interpret(table, name, sha256, contract, valid_codes)
+
+
+def _too_large(name: str, size: int) -> str:
+    return f"{name}: file is {size:,} bytes, over the limit of {MAX_FILE_BYTES:,}; not read"
 
 
 def _unusable_without_rows(name: str, sha256: str, reason: str) -> FileReadResult:
@@ -145,11 +197,8 @@ def _unusable_without_rows(name: str, sha256: str, reason: str) -> FileReadResul
 # --------------------------------------------------------------------------- CSV
 
 
-def _read_csv_table(data: bytes, name: str, contract: EditionContract) -> _RawTable:
-    options = contract.file.csv
-    assert options is not None
-    warnings: list[str] = []
-    unusable: str | None = None
+def _decode_csv(data: bytes, name: str, encoding: str) -> tuple[str, list[str], str | None]:
+    """Text, warnings and an unusable reason (undecodable bytes; text still returned)."""
     if data.startswith(UTF8_BOM):
         try:
             text = data[len(UTF8_BOM) :].decode("utf-8")
@@ -159,42 +208,139 @@ def _read_csv_table(data: bytes, name: str, contract: EditionContract) -> _RawTa
                 f"(byte 0x{data[len(UTF8_BOM) + exc.start]:02x} at offset "
                 f"{len(UTF8_BOM) + exc.start})"
             ) from exc
-        warnings.append(
-            f"{name}: file starts with a UTF-8 byte-order mark; read as UTF-8 "
-            f"instead of {options.encoding}"
-        )
-    else:
+        return text, [_bom_warning(name, "UTF-8", encoding)], None
+    for bom, codec in _UTF16_BOMS:
+        if data.startswith(bom):
+            try:
+                text = data[len(bom) :].decode(codec)
+            except UnicodeDecodeError as exc:
+                raise _Unusable(
+                    f"{name}: starts with a UTF-16 byte-order mark but is not valid UTF-16 "
+                    f"(at offset {len(bom) + exc.start})"
+                ) from exc
+            return text, [_bom_warning(name, "UTF-16", encoding)], None
+    if not _is_unicode_codec(encoding) and not data.isascii():
         try:
-            text = data.decode(options.encoding)
-        except UnicodeDecodeError as exc:
-            unusable = (
-                f"{name}: not readable as {options.encoding}: byte 0x{data[exc.start]:02x} "
-                f"at offset {exc.start} cannot be decoded"
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            # Valid UTF-8 with non-ASCII characters is practically never cp1252 text;
+            # reading it as cp1252 would load 'Ã©' for 'é'.
+            sample = next(ch for ch in text if not ch.isascii())
+            return (
+                text,
+                [
+                    f"{name}: text looks like UTF-8 (valid UTF-8 with non-ASCII characters such "
+                    f"as {sample!r}), not {encoding}; read as UTF-8. Check the file's encoding"
+                ],
+                None,
             )
-            text = data.decode(options.encoding, errors="replace")
-        if options.encoding.replace("-", "").lower() in {"cp1252", "windows1252"}:
-            hint = _mojibake_hint(text)
-            if hint:
-                warnings.append(
-                    f"{name}: text looks like UTF-8 read as {options.encoding} ({hint!r}); "
-                    "check the file's encoding"
-                )
+    warnings: list[str] = []
+    unusable: str | None = None
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        unusable = (
+            f"{name}: not readable as {encoding}: byte 0x{data[exc.start]:02x} "
+            f"at offset {exc.start} (line {line}) cannot be decoded"
+        )
+        text = data.decode(encoding, errors="replace")
+    hint = _mojibake_hint(text)
+    if hint:
+        warnings.append(
+            f"{name}: text looks like UTF-8 read as {encoding} ({hint!r}); "
+            "check the file's encoding"
+        )
+    return text, warnings, unusable
+
+
+def _bom_warning(name: str, unicode_name: str, encoding: str) -> str:
+    return (
+        f"{name}: file starts with a {unicode_name} byte-order mark; read as {unicode_name} "
+        f"instead of {encoding}"
+    )
+
+
+def _is_unicode_codec(encoding: str) -> bool:
+    try:
+        return codecs.lookup(encoding).name.startswith("utf")
+    except LookupError:
+        return False
+
+
+_LINE_END: Final = re.compile(r"\r\n|\r|\n")
+
+
+def _csv_lines(text: str, name: str) -> Iterator[str]:
+    """Physical lines with their line ends (CRLF, LF or CR), each at most
+    ``MAX_CSV_LINE_CHARS`` long; no copy of the whole text is made."""
+    start = 0
+    line_number = 0
+    for match in _LINE_END.finditer(text):
+        line_number += 1
+        _check_line_length(match.end() - start, line_number, name)
+        yield text[start : match.end()]
+        start = match.end()
+    if start < len(text):
+        _check_line_length(len(text) - start, line_number + 1, name)
+        yield text[start:]
+
+
+def _check_line_length(length: int, line_number: int, name: str) -> None:
+    if length > MAX_CSV_LINE_CHARS:
+        raise _Unusable(
+            f"{name}: line {line_number} is {length:,} characters long (limit "
+            f"{MAX_CSV_LINE_CHARS:,}); not a survey export"
+        )
+
+
+def _read_csv_table(data: bytes, name: str, contract: EditionContract) -> _RawTable:
+    options = contract.file.csv
+    assert options is not None
+    text, warnings, unusable = _decode_csv(data, name, options.encoding)
     if "\x00" in text:
-        raise _Unusable(f"{name}: contains NUL bytes; not a text CSV file")
+        raise _Unusable(
+            f"{name}: contains NUL bytes; not a text CSV file (UTF-16 without a byte-order mark?)"
+        )
+    fmt = contract.file
     reader = csv.reader(
-        io.StringIO(text, newline=""),
+        _csv_lines(text, name),
         delimiter=options.delimiter,
         quotechar=options.quotechar,
         strict=True,
     )
+    records: list[list[str]] = []
+    n_cells = 0
     try:
-        records = list(reader)
+        for record in reader:
+            records.append(record)
+            n_cells += len(record)
+            if len(records) >= fmt.first_data_row + MAX_DATA_ROWS:
+                raise _Unusable(
+                    f"{name}: more than {MAX_DATA_ROWS:,} data rows; not a survey export"
+                )
+            if len(record) > MAX_COLUMNS:
+                raise _Unusable(
+                    f"{name}: row {len(records)} has {len(record):,} fields (limit "
+                    f"{MAX_COLUMNS:,}); not a survey export"
+                )
+            if n_cells > MAX_CELLS:
+                raise _Unusable(f"{name}: more than {MAX_CELLS:,} cells; not a survey export")
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise _Unusable(
+                f"{name}: a field near line {reader.line_num} is longer than "
+                f"{csv.field_size_limit():,} characters; not a survey export"
+            ) from exc
         raise _Unusable(f"{name}: malformed CSV near line {reader.line_num}: {exc}") from exc
-    fmt = contract.file
     if len(records) < fmt.header_row:
         raise _Unusable(f"{name}: no header row (the file has {len(records)} rows)")
     header = [clean_text(h).lower() for h in records[fmt.header_row - 1]]
+    separator_hint = _separator_hint(header, options.delimiter, contract)
+    if separator_hint:
+        unusable = "; ".join(r for r in (unusable, f"{name}: {separator_hint}") if r)
     pre = [
         (i, [RawCell(v) for v in records[i - 1]])
         for i in range(fmt.header_row + 1, min(fmt.first_data_row, len(records) + 1))
@@ -203,59 +349,143 @@ def _read_csv_table(data: bytes, name: str, contract: EditionContract) -> _RawTa
         (i, [RawCell(v) for v in records[i - 1]])
         for i in range(fmt.first_data_row, len(records) + 1)
     ]
-    return _RawTable(header, rows, warnings, pre, unusable, check_row_width=True)
+    return _RawTable(
+        header,
+        rows,
+        warnings,
+        pre,
+        unusable,
+        check_row_width=True,
+        header_unreadable=separator_hint is not None,
+    )
+
+
+def _separator_hint(header: Sequence[str], delimiter: str, contract: EditionContract) -> str | None:
+    """When the header is one field that splits into known codes on another separator."""
+    fields = [h for h in header if h]
+    if len(fields) != 1:
+        return None
+    for separator in _OTHER_SEPARATORS:
+        if separator == delimiter or separator not in fields[0]:
+            continue
+        codes = [clean_text(p).lower() for p in fields[0].split(separator)]
+        known = [c for c in codes if contract.column_by_header(c) is not None]
+        if len(known) >= 2:
+            return (
+                f"the header row is separated by {separator!r} instead of {delimiter!r} "
+                f"(found {', '.join(known[:3])}, ... in one field); export the file "
+                f"again as {delimiter!r}-separated CSV"
+            )
+    return None
+
+
+_MOJIBAKE: Final = re.compile("[ÃÂ][" + re.escape("".join(sorted(_MOJIBAKE_FOLLOWERS))) + "]")
 
 
 def _mojibake_hint(text: str) -> str | None:
-    for index, ch in enumerate(text[:-1]):
-        if ch in "ÃÂ" and text[index + 1] in _MOJIBAKE_FOLLOWERS:
-            return text[index : index + 2]
-    return None
+    match = _MOJIBAKE.search(text)
+    return match.group(0) if match else None
 
 
 # --------------------------------------------------------------------------- XLSX
 
 
+def _check_xlsx_container(data: bytes, name: str) -> None:
+    """Refuse what is not a zip, a possible zip bomb and XML with a DTD, before openpyxl
+    inflates or parses anything."""
+    if data.startswith(_OLE_MAGIC):
+        raise _Unusable(
+            f"{name}: not a readable XLSX workbook (an old .xls file or a password-protected "
+            "workbook; save it as an unprotected .xlsx)"
+        )
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as exc:
+        raise _Unusable(f"{name}: not a readable XLSX workbook ({exc})") from exc
+    with archive:
+        entries = archive.infolist()
+        if len(entries) > MAX_XLSX_ENTRIES:
+            raise _Unusable(
+                f"{name}: the XLSX zip holds {len(entries):,} parts (limit "
+                f"{MAX_XLSX_ENTRIES:,}); refused"
+            )
+        total = sum(entry.file_size for entry in entries)
+        if total > MAX_XLSX_UNCOMPRESSED_BYTES:
+            raise _Unusable(
+                f"{name}: the XLSX parts declare {total:,} bytes uncompressed (limit "
+                f"{MAX_XLSX_UNCOMPRESSED_BYTES:,}); refused as a possible zip bomb"
+            )
+        for entry in entries:
+            ratio = entry.file_size / max(entry.compress_size, 1)
+            if entry.file_size >= XLSX_RATIO_MIN_BYTES and ratio > MAX_XLSX_COMPRESSION_RATIO:
+                raise _Unusable(
+                    f"{name}: XLSX part {entry.filename!r} inflates {ratio:,.0f} times "
+                    f"(limit {MAX_XLSX_COMPRESSION_RATIO}); refused as a possible zip bomb"
+                )
+        for entry in entries:
+            if not entry.filename.lower().endswith((".xml", ".rels", ".vml")):
+                continue
+            try:
+                with archive.open(entry) as part:
+                    head = part.read(XML_PRESCAN_BYTES)
+            except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError) as exc:
+                raise _Unusable(f"{name}: not a readable XLSX workbook ({exc})") from exc
+            if any(marker in head for marker in _DTD_MARKERS):
+                raise _Unusable(_dtd_reason(name, entry.filename))
+
+
+def _dtd_reason(name: str, part: str | None) -> str:
+    where = f"XML part {part!r}" if part else "an XML part"
+    return (
+        f"{name}: {where} declares a DTD or entities (<!DOCTYPE/<!ENTITY); refused "
+        "(XML entity expansion risk; the survey tool never writes one)"
+    )
+
+
+def _is_defused_refusal(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, DefusedXmlException):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 def _read_xlsx_table(data: bytes, name: str, contract: EditionContract) -> _RawTable:
     options = contract.file.xlsx
     assert options is not None
+    _check_xlsx_container(data, name)
     try:
-        values_wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        formulas_wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a corrupt workbook
+        if _is_defused_refusal(exc):
+            raise _Unusable(_dtd_reason(name, None)) from exc
         raise _Unusable(f"{name}: not a readable XLSX workbook ({exc})") from exc
     try:
-        if options.sheet not in values_wb.sheetnames:
+        if options.sheet not in workbook.sheetnames:
             raise _Unusable(
                 f"{name}: sheet {options.sheet!r} not found "
-                f"(sheets: {', '.join(map(repr, values_wb.sheetnames))})"
+                f"(sheets: {', '.join(map(repr, workbook.sheetnames))})"
             )
-        formula_cells = {
-            (row_index, col_index)
-            for row_index, row in enumerate(formulas_wb[options.sheet].iter_rows(), start=1)
-            for col_index, cell in enumerate(row)
-            if cell.data_type == "f"
-        }
-        sheet_rows: list[list[RawCell]] = []
-        for row_index, row in enumerate(values_wb[options.sheet].iter_rows(), start=1):
-            cells = []
-            for col_index, cell in enumerate(row):
-                value = cell.value
-                cells.append(
-                    RawCell(
-                        value=value,
-                        number_format=getattr(cell, "number_format", None),
-                        is_error=cell.data_type == "e",
-                        is_uncached_formula=value is None
-                        and (row_index, col_index) in formula_cells,
-                    )
-                )
-            sheet_rows.append(cells)
+        worksheet = workbook[options.sheet]
+        assert isinstance(worksheet, ReadOnlyWorksheet)
+        warnings = []
+        if worksheet.sheet_state != "visible":
+            warnings.append(
+                f"{name}: sheet {options.sheet!r} is {worksheet.sheet_state}; read anyway"
+            )
+        try:
+            sheet_rows = _read_sheet(worksheet, name, contract)
+        except _Unusable:
+            raise
+        except Exception as exc:  # corrupt sheet XML, bad style index, ...
+            if _is_defused_refusal(exc):
+                raise _Unusable(_dtd_reason(name, None)) from exc
+            raise _Unusable(
+                f"{name}: not a readable XLSX workbook (sheet {options.sheet!r}: {exc})"
+            ) from exc
     finally:
-        values_wb.close()
-        formulas_wb.close()
-    while sheet_rows and all(c.value is None and not c.is_uncached_formula for c in sheet_rows[-1]):
-        sheet_rows.pop()  # trailing rows without any value are not data rows
+        workbook.close()
     fmt = contract.file
     if len(sheet_rows) < fmt.header_row:
         raise _Unusable(f"{name}: sheet {options.sheet!r} has no header row")
@@ -265,7 +495,127 @@ def _read_xlsx_table(data: bytes, name: str, contract: EditionContract) -> _RawT
         for i in range(fmt.header_row + 1, min(fmt.first_data_row, len(sheet_rows) + 1))
     ]
     rows = [(i, sheet_rows[i - 1]) for i in range(fmt.first_data_row, len(sheet_rows) + 1)]
-    return _RawTable(header, rows, [], pre)
+    return _RawTable(header, rows, warnings, pre)
+
+
+_EMPTY_CELL: Final = RawCell(None)
+
+
+def _sheet_parser(worksheet: ReadOnlyWorksheet, source: IO[bytes], *, data_only: bool) -> Any:
+    # openpyxl's own streaming sheet parser (what ReadOnlyWorksheet uses internally). Used
+    # directly because ReadOnlyWorksheet trusts the sheet's <dimension> (a too-small one
+    # silently drops rows and columns) and drops cells written out of column order.
+    workbook = worksheet.parent
+    return WorkSheetParser(
+        source,
+        worksheet._shared_strings,
+        data_only=data_only,
+        epoch=workbook.epoch,
+        date_formats=workbook._date_formats,
+        timedelta_formats=workbook._timedelta_formats,
+    )
+
+
+def _read_sheet(
+    worksheet: ReadOnlyWorksheet, name: str, contract: EditionContract
+) -> list[list[RawCell]]:
+    """Every row up to the last one holding a value or a formula, each up to its last such
+    cell, as RawCells (merged ranges over data rows marked)."""
+    last_row = contract.file.first_data_row - 1 + MAX_DATA_ROWS
+    cells: dict[tuple[int, int], RawCell] = {}
+    formats: dict[int, str] = {}
+
+    def check_position(row: int, column: int) -> None:
+        coordinate = f"{get_column_letter(min(column, 16384))}{row}"
+        if row > last_row:
+            raise _Unusable(
+                f"{name}: a value in cell {coordinate}, beyond {MAX_DATA_ROWS:,} data rows; "
+                "not a survey export"
+            )
+        if column > MAX_COLUMNS:
+            raise _Unusable(
+                f"{name}: a value in cell {coordinate}, beyond column "
+                f"{get_column_letter(MAX_COLUMNS)}; not a survey export"
+            )
+        if len(cells) > MAX_CELLS:
+            raise _Unusable(f"{name}: more than {MAX_CELLS:,} cells; not a survey export")
+
+    with worksheet._get_source() as source:
+        for _, row_cells in _sheet_parser(worksheet, source, data_only=True).parse():
+            for cell in row_cells:
+                value, row, column = cell["value"], cell["row"], cell["column"]
+                if value is None:
+                    continue
+                check_position(row, column)
+                if (row, column) in cells:
+                    raise _Unusable(
+                        f"{name}: cell {get_column_letter(column)}{row} appears twice in the "
+                        "sheet; the workbook is corrupt"
+                    )
+                style_id = cell["style_id"] or 0
+                if style_id not in formats:
+                    formats[style_id] = ReadOnlyCell(
+                        worksheet, 1, 1, None, "n", style_id
+                    ).number_format
+                cells[(row, column)] = RawCell(
+                    value=value,
+                    number_format=formats[style_id],
+                    is_error=cell["data_type"] == "e",
+                )
+    with worksheet._get_source() as source:
+        parser = _sheet_parser(worksheet, source, data_only=False)
+        for _, row_cells in parser.parse():
+            for cell in row_cells:
+                if cell["data_type"] != "f":
+                    continue
+                row, column = cell["row"], cell["column"]
+                check_position(row, column)
+                if (row, column) not in cells:
+                    cells[(row, column)] = RawCell(None, is_uncached_formula=True)
+        merged = [m.ref for m in parser.merged_cells.mergeCell] if parser.merged_cells else []
+
+    n_rows = max((row for row, _ in cells), default=0)
+    widths = [0] * (n_rows + 1)
+    for row, column in cells:
+        widths[row] = max(widths[row], column)
+    sheet_rows = [
+        [cells.get((row, column), _EMPTY_CELL) for column in range(1, widths[row] + 1)]
+        for row in range(1, n_rows + 1)
+    ]
+    _mark_merged(sheet_rows, merged, contract, name)
+    return sheet_rows
+
+
+def _mark_merged(
+    sheet_rows: list[list[RawCell]], merged: Sequence[str], contract: EditionContract, name: str
+) -> None:
+    """Mark the cells of merged ranges that reach into the data rows (within the header's
+    width): the value of a merged range is only in its top-left cell, so the other rows or
+    questions it visually answers would silently be empty."""
+    fmt = contract.file
+    if len(sheet_rows) < fmt.first_data_row:
+        return
+    width = len(sheet_rows[fmt.header_row - 1])
+    marked = 0
+    for ref in merged:
+        min_col, min_row, max_col, max_row = range_boundaries(ref)
+        top, bottom = max(min_row, fmt.first_data_row), min(max_row, len(sheet_rows))
+        left, right = min_col, min(max_col, width)
+        if top > bottom or left > right:
+            continue
+        marked += (bottom - top + 1) * (right - left + 1)
+        if marked > MAX_CELLS:
+            raise _Unusable(f"{name}: more than {MAX_CELLS:,} merged cells; not a survey export")
+        for row in range(top, bottom + 1):
+            cells = sheet_rows[row - 1]
+            if len(cells) < right:
+                cells.extend([_EMPTY_CELL] * (right - len(cells)))
+            for column in range(left, right + 1):
+                cells[column - 1] = replace(
+                    cells[column - 1],
+                    merged_range=ref,
+                    merged_anchor=(row, column) == (min_row, min_col),
+                )
 
 
 # --------------------------------------------------------------------------- interpretation
@@ -341,7 +691,10 @@ def _interpret(
     contract: EditionContract,
     valid_codes: Collection[str] | None,
 ) -> FileReadResult:
-    mapping = _map_header(table.header, table, name, contract)
+    if table.header_unreadable:  # the reason says why; per-column findings would be noise
+        mapping = _Mapping({}, None, [])
+    else:
+        mapping = _map_header(table.header, table, name, contract)
     result = FileReadResult(
         source_file=name,
         source_sha256=sha256,
@@ -362,6 +715,8 @@ def _interpret(
         return result
 
     result.warnings.extend(_pre_data_row_warnings(table, mapping, name, contract))
+    if not table.rows:
+        result.warnings.append(f"{name}: no data rows (header only)")
     codes = set(valid_codes) if valid_codes is not None else None
     for row_number, cells in table.rows:
         if all(cell.is_empty for cell in cells):

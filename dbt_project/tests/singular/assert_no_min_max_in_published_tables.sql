@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'asset_key': ['marts', 'peer_benchmarks']}}) }}
 -- No published table carries minima or maxima (they could expose a single
 -- municipality's answers).
 -- depends_on: {{ ref('peer_benchmarks') }}

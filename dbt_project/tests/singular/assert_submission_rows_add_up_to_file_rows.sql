@@ -1,4 +1,4 @@
-{{ config(severity='warn') }}
+{{ config(severity='error', meta={'dagster': {'asset_key': ['marts', 'submissions']}}) }}
 -- Every data row of a usable file ends up in exactly one submissions row
 -- (loaded / superseded / rejected / empty): the counts add up to n_rows.
 
