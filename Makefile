@@ -31,7 +31,7 @@ demo: setup
 
 ## Set up and pass every test (what CI runs).
 test: setup lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile --durations=15
 
 lint: setup
 	$(BIN)/ruff check pipelines tests scripts

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import REPO_ROOT, SAMPLE_LANDING
+from tests.conftest import REPO_ROOT
 
 pytestmark = pytest.mark.slow
 ICTBENCH = [sys.executable, "-m", "pipelines.cli"]
@@ -56,41 +56,6 @@ def wait_until_locked(lock_file: Path, timeout: float = 120) -> None:
 
 def release_id(warehouse: Path) -> str:
     return str(json.loads((warehouse / "published" / "release.json").read_text())["release_id"])
-
-
-def test_refresh_publishes_every_sample_edition(tmp_path: Path) -> None:
-    warehouse = tmp_path / "warehouse"
-    result = run_cli(["refresh"], SAMPLE_LANDING, warehouse)
-    assert result.returncode == 0, result.stderr
-    db = warehouse / "published" / "ictbench.duckdb"
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        editions = [
-            r[0]
-            for r in con.execute(
-                "select distinct edition from marts.indicator_values order by 1"
-            ).fetchall()
-        ]
-        indicators = con.execute(
-            "select count(distinct indicator_code) from marts.indicator_values"
-        ).fetchone()
-        loaded = con.execute(
-            "select edition, count(*) from marts.submissions where status = 'loaded' "
-            "group by 1 order by 1"
-        ).fetchall()
-    finally:
-        con.close()
-    assert editions == [2019, 2020, 2021, 2022, 2023, 2024]
-    assert indicators == (15,)
-    assert all(40 <= n <= 120 for _, n in loaded)
-    # The summary names where the release is and gives an example query.
-    assert str(db) in result.stdout
-    assert "select" in result.stdout
-    # The runs are recorded in the Dagster instance under the warehouse.
-    assert (warehouse / "dagster" / "dagster.yaml").exists()
-    status = run_cli(["status"], SAMPLE_LANDING, warehouse)
-    assert status.returncode == 0
-    assert "2024" in status.stdout and release_id(warehouse) in status.stdout
 
 
 def test_validate_prints_every_finding(tmp_path: Path, small_landing: Path) -> None:

@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -40,23 +41,28 @@ def start_refresh(landing: Path, warehouse: Path) -> subprocess.Popen[str]:
 
 
 def kill_when(process: subprocess.Popen[str], ready: Callable[[str], bool], timeout: float) -> str:
-    """Read the refresh's progress lines; SIGKILL its whole process group once `ready`."""
+    """Follow the refresh's progress lines; SIGKILL its whole process group once `ready`."""
     assert process.stdout is not None
-    seen = ""
+    lines: list[str] = []
+    follower = threading.Thread(target=lambda: lines.extend(iter(process.stdout.readline, "")))
+    follower.start()
     deadline = time.monotonic() + timeout
-    os.set_blocking(process.stdout.fileno(), False)
-    while time.monotonic() < deadline:
-        chunk = process.stdout.read() or ""
-        seen += chunk
-        if ready(seen):
+    try:
+        while time.monotonic() < deadline:
+            seen = "".join(lines)
+            if ready(seen):
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=30)
+                return seen
+            if process.poll() is not None:
+                raise AssertionError(f"refresh ended before the kill point:\n{seen}")
+            time.sleep(0.01)
+        raise AssertionError(f"kill point not reached in {timeout} s:\n{''.join(lines)}")
+    finally:
+        if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=30)
-            return seen
-        if process.poll() is not None:
-            raise AssertionError(f"refresh ended before the kill point:\n{seen}")
-        time.sleep(0.01)
-    os.killpg(process.pid, signal.SIGKILL)
-    raise AssertionError(f"kill point not reached in {timeout} s:\n{seen}")
+        follower.join(timeout=30)
 
 
 def run_refresh(landing: Path, warehouse: Path) -> None:

@@ -1,0 +1,382 @@
+"""Benchmark reports: per edition an `index.html` and, per participating municipality,
+`reports/<edition>/<municipality_code>.html` plus the same report as `<code>.pdf`.
+
+Reads only the published release (`published/ictbench.duckdb`, read-only). A report
+shows the municipality's own values beside its peer group's statistics (P25, median,
+P75; suppressed ones as "te weinig deelnemers"), its trend over the editions, its
+plausibility findings and the size of its peer group, never another municipality's
+individual values. Each page is one self-contained file: inline CSS and inline SVG,
+no script, no network resource.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import time
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import jinja2
+
+from pipelines.indicators import Indicator, load_indicators
+from pipelines.reporting import charts
+from pipelines.reporting.formatting import (
+    SUPPRESSED_TEXT,
+    format_indicator_value,
+    peer_group_label,
+    unit_label_nl,
+)
+
+TEMPLATES = Path(__file__).parent / "templates"
+TREND_INDICATOR = "ict_cost_per_inhabitant"
+
+
+@dataclass(frozen=True)
+class PeerStats:
+    n: int
+    p25: float | None
+    median: float | None
+    p75: float | None
+    suppressed: bool
+
+
+@dataclass
+class ReleaseData:
+    """What the reports need from the published release, loaded once."""
+
+    editions: list[int]
+    indicators: list[Indicator]
+    # (edition, municipality) -> (name, peer_group)
+    participants: dict[tuple[int, str], tuple[str, str | None]]
+    # (edition, municipality, indicator) -> value
+    values: dict[tuple[int, str, str], float]
+    # (edition, peer_group, indicator) -> stats
+    peers: dict[tuple[int, str, str], PeerStats]
+    # municipality -> indicator -> edition -> (value, recomputed)
+    trends: dict[str, dict[str, dict[int, tuple[float, bool]]]]
+    trend_source: str
+    # (edition, municipality) -> findings (finding_code, question, message)
+    findings: dict[tuple[int, str], list[dict[str, object]]] = field(default_factory=dict)
+    # (edition, peer_group) -> number of participants in the group
+    group_sizes: dict[tuple[int, str | None], int] = field(default_factory=dict)
+
+
+def _table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    row = con.execute(
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'marts' and table_name = ?",
+        [table],
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def load_release(published_db: Path) -> ReleaseData:
+    con = duckdb.connect(str(published_db), read_only=True)
+    try:
+        labels = {
+            code: (label_nl, unit)
+            for code, label_nl, unit in con.execute(
+                "select indicator_code, label_nl, unit from marts.indicators"
+            ).fetchall()
+        }
+        order = [i for i in load_indicators() if i.code in labels]
+        participants: dict[tuple[int, str], tuple[str, str | None]] = {}
+        for edition, code, name, peer_group in con.execute(
+            """
+            select s.edition, s.municipality_code,
+                coalesce(any_value(v.municipality_name), any_value(s.municipality_code)),
+                any_value(v.peer_group)
+            from marts.submissions as s
+            left join marts.indicator_values as v
+                on s.edition = v.edition and s.municipality_code = v.municipality_code
+            where s.status = 'loaded' and s.municipality_code is not null
+            group by s.edition, s.municipality_code
+            """
+        ).fetchall():
+            participants[(int(edition), str(code))] = (str(name), peer_group)
+        values = {
+            (int(e), str(m), str(i)): float(v)
+            for e, m, i, v in con.execute(
+                "select edition, municipality_code, indicator_code, value "
+                "from marts.indicator_values"
+            ).fetchall()
+        }
+        peers = {
+            (int(e), str(g), str(i)): PeerStats(int(n), p25, median, p75, bool(s))
+            for e, g, i, n, p25, median, p75, s in con.execute(
+                "select edition, peer_group, indicator_code, n_participants, p25, median, "
+                "p75, suppressed from marts.peer_benchmarks"
+            ).fetchall()
+        }
+        trends: dict[str, dict[str, dict[int, tuple[float, bool]]]] = {}
+        if _table_exists(con, "indicator_trends"):
+            trend_source = "indicator_trends"
+            rows = con.execute(
+                "select municipality_code, indicator_code, edition, value, recomputed "
+                "from marts.indicator_trends where value is not null"
+            ).fetchall()
+        else:
+            trend_source = "indicator_values"
+            rows = con.execute(
+                "select municipality_code, indicator_code, edition, value, false "
+                "from marts.indicator_values"
+            ).fetchall()
+        for m, i, e, v, recomputed in rows:
+            trends.setdefault(str(m), {}).setdefault(str(i), {})[int(e)] = (
+                float(v),
+                bool(recomputed),
+            )
+        findings: dict[tuple[int, str], list[dict[str, object]]] = {}
+        if _table_exists(con, "plausibility_findings"):
+            for e, m, code, question, text, message in con.execute(
+                "select edition, municipality_code, finding_code, question_code, "
+                "question_text, message from marts.plausibility_findings "
+                "order by edition, municipality_code, finding_code, question_code"
+            ).fetchall():
+                findings.setdefault((int(e), str(m)), []).append(
+                    {"code": code, "question": question, "text": text, "message": message}
+                )
+    finally:
+        con.close()
+    group_sizes: dict[tuple[int, str | None], int] = {}
+    for (edition, _), (_, group) in participants.items():
+        group_sizes[(edition, group)] = group_sizes.get((edition, group), 0) + 1
+    editions = sorted({e for e, _ in participants})
+    return ReleaseData(
+        editions=editions,
+        indicators=order,
+        participants=participants,
+        values=values,
+        peers=peers,
+        trends=trends,
+        trend_source=trend_source,
+        findings=findings,
+        group_sizes=group_sizes,
+    )
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=jinja2.select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    return env
+
+
+class ReportBuilder:
+    """Renders the reports of one release; caches the peer charts."""
+
+    def __init__(self, data: ReleaseData) -> None:
+        self.data = data
+        self.env = _environment()
+        self._bases: dict[tuple[int, str, str], charts.BulletBase] = {}
+
+    def _base(self, edition: int, group: str, indicator: Indicator) -> charts.BulletBase | None:
+        key = (edition, group, indicator.code)
+        if key not in self._bases:
+            stats = self.data.peers.get(key)
+            if stats is None or stats.suppressed or stats.median is None:
+                return None
+            assert stats.p25 is not None and stats.p75 is not None
+            self._bases[key] = charts.bullet_base(
+                stats.p25,
+                stats.median,
+                stats.p75,
+                lambda v, unit=indicator.unit: format_indicator_value(v, unit),
+            )
+        return self._bases[key]
+
+    def _stats_text(self, stats: PeerStats | None, unit: str) -> dict[str, str]:
+        if stats is None:
+            return {"n": "0", "p25": SUPPRESSED_TEXT, "median": SUPPRESSED_TEXT, "p75": ""}
+        if stats.suppressed:
+            return {
+                "n": str(stats.n),
+                "p25": SUPPRESSED_TEXT,
+                "median": SUPPRESSED_TEXT,
+                "p75": SUPPRESSED_TEXT,
+            }
+        return {
+            "n": str(stats.n),
+            "p25": format_indicator_value(stats.p25, unit),
+            "median": format_indicator_value(stats.median, unit),
+            "p75": format_indicator_value(stats.p75, unit),
+        }
+
+    def context(self, edition: int, municipality: str) -> dict[str, object]:
+        data = self.data
+        name, group = data.participants[(edition, municipality)]
+        shown_editions = [e for e in data.editions if e <= edition]
+        cards = []
+        for indicator in data.indicators:
+            if edition < indicator.first_edition:
+                continue
+            own = data.values.get((edition, municipality, indicator.code))
+            stats = data.peers.get((edition, group, indicator.code)) if group else None
+            stats_all = data.peers.get((edition, "all", indicator.code))
+            base = self._base(edition, group, indicator) if group else None
+            own_text = format_indicator_value(own, indicator.unit)
+            chart = (
+                charts.bullet_with_marker(base, own, html.escape(f"{name}: {own_text}"))
+                if base is not None
+                else None
+            )
+            history = data.trends.get(municipality, {}).get(indicator.code, {})
+            trend = [
+                {
+                    "edition": e,
+                    "value": format_indicator_value(history[e][0], indicator.unit)
+                    if e in history
+                    else "–",
+                    "recomputed": e in history and history[e][1],
+                }
+                for e in shown_editions
+                if e >= indicator.first_edition
+            ]
+            position = None
+            if own is not None and stats is not None and not stats.suppressed:
+                assert stats.p25 is not None and stats.p75 is not None
+                if own < stats.p25:
+                    position = "lager dan de meeste vergelijkbare gemeenten"
+                elif own > stats.p75:
+                    position = "hoger dan de meeste vergelijkbare gemeenten"
+                else:
+                    position = "in de middelste helft van de vergelijkbare gemeenten"
+            cards.append(
+                {
+                    "code": indicator.code,
+                    "label": indicator.label_nl,
+                    "unit": unit_label_nl(indicator.unit),
+                    "own": own_text,
+                    "has_own": own is not None,
+                    "peer": self._stats_text(stats, indicator.unit),
+                    "all": self._stats_text(stats_all, indicator.unit),
+                    "chart": chart,
+                    "position": position,
+                    "trend": trend,
+                    "note": indicator.comparability_note or "",
+                }
+            )
+        trend_indicator = next(i for i in data.indicators if i.code == TREND_INDICATOR)
+        history = data.trends.get(municipality, {}).get(TREND_INDICATOR, {})
+        medians = [data.peers.get((e, "all", TREND_INDICATOR)) for e in shown_editions]
+        trend_svg = None
+        if history:
+            trend_svg = charts.trend_chart(
+                shown_editions,
+                [history[e][0] if e in history else None for e in shown_editions],
+                [
+                    m.median if m is not None and not m.suppressed else None
+                    for m in medians
+                ],
+                lambda v: format_indicator_value(v, trend_indicator.unit),
+                name,
+                "mediaan alle deelnemers",
+            )
+        return {
+            "edition": edition,
+            "boekjaar": edition - 1,
+            "code": municipality,
+            "name": name,
+            "peer_group": peer_group_label(group),
+            "group_size": data.group_sizes.get((edition, group), 0),
+            "n_all": sum(1 for (e, _) in data.participants if e == edition),
+            "cards": cards,
+            "trend_svg": trend_svg,
+            "trend_label": trend_indicator.label_nl,
+            "trend_recomputed": any(v[1] for e, v in history.items() if e <= edition),
+            "findings": data.findings.get((edition, municipality), []),
+            "suppressed_text": SUPPRESSED_TEXT,
+        }
+
+    def render(self, edition: int, municipality: str) -> str:
+        return self.env.get_template("report.html.j2").render(
+            **self.context(edition, municipality)
+        )
+
+    def render_index(self, edition: int) -> str:
+        members = sorted(
+            (
+                {"code": code, "name": name, "peer_group": peer_group_label(group)}
+                for (e, code), (name, group) in self.data.participants.items()
+                if e == edition
+            ),
+            key=lambda m: (m["name"].lower(), m["code"]),
+        )
+        return self.env.get_template("index.html.j2").render(
+            edition=edition, boekjaar=edition - 1, members=members
+        )
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    edition: int
+    html_files: int
+    pdf_files: int
+    seconds_html: float
+    seconds_pdf: float
+
+
+def _write_pdfs(jobs: Sequence[tuple[str, str]]) -> int:
+    from weasyprint import HTML
+
+    for source, target in jobs:
+        HTML(filename=source).write_pdf(target)
+    return len(jobs)
+
+
+def _chunks(items: Sequence[tuple[str, str]], n: int) -> list[list[tuple[str, str]]]:
+    return [list(items[i::n]) for i in range(n) if items[i::n]]
+
+
+def write_reports(
+    published_db: Path,
+    reports_dir: Path,
+    editions: Sequence[int],
+    pdf: bool = True,
+    workers: int | None = None,
+) -> list[ReportResult]:
+    """Write the reports of the given editions (each edition's folder is replaced)."""
+    data = load_release(published_db)
+    builder = ReportBuilder(data)
+    results = []
+    for edition in editions:
+        started = time.perf_counter()
+        target = reports_dir / str(edition)
+        target.mkdir(parents=True, exist_ok=True)
+        for old in [*target.glob("*.html"), *target.glob("*.pdf")]:
+            old.unlink()
+        members = sorted(code for (e, code) in data.participants if e == edition)
+        pdf_jobs = []
+        for code in members:
+            page = target / f"{code}.html"
+            page.write_text(builder.render(edition, code), encoding="utf-8")
+            pdf_jobs.append((str(page), str(target / f"{code}.pdf")))
+        (target / "index.html").write_text(builder.render_index(edition), encoding="utf-8")
+        html_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        written_pdfs = 0
+        if pdf and pdf_jobs:
+            n = max(1, min(workers or os.cpu_count() or 1, len(pdf_jobs)))
+            if n == 1:
+                written_pdfs = _write_pdfs(pdf_jobs)
+            else:
+                with ProcessPoolExecutor(max_workers=n) as pool:
+                    written_pdfs = sum(pool.map(_write_pdfs, _chunks(pdf_jobs, n)))
+        results.append(
+            ReportResult(
+                edition=edition,
+                html_files=len(members) + 1,
+                pdf_files=written_pdfs,
+                seconds_html=html_seconds,
+                seconds_pdf=time.perf_counter() - started,
+            )
+        )
+    return results
