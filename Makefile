@@ -8,7 +8,7 @@ MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project -name '*.sql' -o -name '*.yml' | grep -v -e target/ -e dbt_packages/)
 export ICTBENCH_WAREHOUSE ?= $(CURDIR)/warehouse
 
-.PHONY: setup demo test lint unit bench ui sample clean
+.PHONY: setup sysdeps demo test lint unit bench ui sample clean
 
 setup: $(STAMP) $(MANIFEST)
 
@@ -29,8 +29,17 @@ demo: setup
 	$(BIN)/ictbench refresh
 	$(BIN)/ictbench status
 
+# System packages the tests need: headless Chromium renders the benchmark reports;
+# pango (WeasyPrint's PDF engine) is usually present already.
+sysdeps:
+	@if ! command -v chromium >/dev/null 2>&1 || ! ldconfig -p | grep -q libpango-1.0; then \
+		echo "installing system packages (chromium, pango)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			chromium libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null; \
+	fi
+
 ## Set up and pass every test (what CI runs).
-test: setup lint
+test: setup sysdeps lint
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile --durations=15
 
 lint: setup
@@ -49,6 +58,7 @@ bench: setup
 
 ## The Dagster UI on the same instance the CLI records its runs in.
 ui: setup
+	mkdir -p $(ICTBENCH_WAREHOUSE)/dagster
 	DAGSTER_HOME=$(ICTBENCH_WAREHOUSE)/dagster $(BIN)/dagster dev -w workspace.yaml
 
 sample: setup
