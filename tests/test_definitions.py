@@ -1,0 +1,40 @@
+"""The code location loads, and its shape is what `dagster dev` should show."""
+
+from dagster import AssetKey
+
+from pipelines.core.contracts import available_editions
+from pipelines.definitions import defs
+from pipelines.partitions import edition_partitions
+
+
+def test_partitions_are_the_contract_editions() -> None:
+    assert edition_partitions.get_partition_keys() == [str(e) for e in available_editions()]
+    assert {"2019", "2024"} <= set(edition_partitions.get_partition_keys())
+
+
+def test_raw_tables_feed_the_dbt_sources_and_marts_feed_the_release() -> None:
+    graph = defs.resolve_asset_graph()
+    keys = graph.get_all_asset_keys()
+    raw_answers = AssetKey(["raw", "survey_answers"])
+    assert raw_answers in keys
+    assert AssetKey(["staging", "stg_survey__answers"]) in graph.get(raw_answers).child_keys
+    release = graph.get(AssetKey("published_release"))
+    assert AssetKey(["marts", "indicator_values"]) in release.parent_keys
+    assert AssetKey(["marts", "peer_benchmarks"]) in release.parent_keys
+
+
+def test_the_checks_on_each_edition_block_what_follows() -> None:
+    checks = {
+        spec.key.name: spec
+        for checks_def in defs.asset_checks or []
+        for spec in checks_def.check_specs  # type: ignore[union-attr]
+    }
+    assert {"files_usable", "rows_accounted_for", "contract_expectations"} <= set(checks)
+    assert all(checks[name].blocking for name in ("files_usable", "contract_expectations"))
+
+
+def test_jobs_sensor_and_schedule() -> None:
+    for job in ("reference_job", "ingest_job", "models_job", "edition_job", "release_job"):
+        assert defs.resolve_job_def(job) is not None
+    assert defs.resolve_sensor_def("landing_zone_sensor").job_name == "edition_job"
+    assert defs.resolve_schedule_def("weekly_release").job_name == "release_job"
