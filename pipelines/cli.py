@@ -159,7 +159,7 @@ def refresh(editions: Sequence[int] | None) -> int:
 
     from dagster import DagsterInstance
 
-    from pipelines.jobs import INGEST_JOB, MODELS_JOB, REFERENCE_JOB, RELEASE_JOB
+    from pipelines.jobs import INGEST_JOB, MODELS_JOB, REFERENCE_JOB, RELEASE_JOB, REPORTS_JOB
     from pipelines.partitions import edition_partitions
 
     prepare_dagster_home(settings)
@@ -187,6 +187,16 @@ def refresh(editions: Sequence[int] | None) -> int:
                 label = f"models {first}" if first == last else f"models {first}–{last}"
                 _run_job(instance, MODELS_JOB, label, partition_range=(first, last))
             _run_job(instance, RELEASE_JOB, "audit and publish")
+            # Issue 4: feedback files and reports, one run per contiguous partition range.
+            # The release is already published: a failure here unpublishes nothing; it is
+            # reported on stderr and the exit status is 1.
+            report_failures: list[str] = []
+            for first, last in contiguous_ranges(keys, [str(e) for e in wanted]):
+                label = f"reports {first}" if first == last else f"reports {first}–{last}"
+                try:
+                    _run_job(instance, REPORTS_JOB, label, partition_range=(first, last))
+                except RefreshBlocked as exc:
+                    report_failures.append(str(exc))
     except RefreshLockedError as exc:
         _err(f"ictbench: {exc}")
         return 3
@@ -196,6 +206,10 @@ def refresh(editions: Sequence[int] | None) -> int:
         return 1
     _say(f"published in {time.perf_counter() - started:.1f} s")
     _print_summary(settings)
+    if report_failures:  # Issue 4
+        _err("ictbench: the release is published, but feedback files or reports failed:")
+        _err("\n".join(report_failures))
+        return 1
     return 0
 
 

@@ -11,10 +11,18 @@ from dagster import (
 
 from pipelines.assets.ingest import cbs_reference, survey_submissions
 from pipelines.assets.publish import published_release
+from pipelines.assets.report import benchmark_reports, feedback_files
 from pipelines.assets.transform import dbt_resource, edition_models, release_models
 from pipelines.assets.validate import survey_checks
 from pipelines.automation import landing_zone_sensor, weekly_release_schedule
-from pipelines.jobs import EDITION_JOB, INGEST_JOB, MODELS_JOB, REFERENCE_JOB, RELEASE_JOB
+from pipelines.jobs import (
+    EDITION_JOB,
+    INGEST_JOB,
+    MODELS_JOB,
+    REFERENCE_JOB,
+    RELEASE_JOB,
+    REPORTS_JOB,
+)
 from pipelines.partitions import edition_partitions
 from pipelines.resources import WarehouseResource
 
@@ -47,11 +55,27 @@ release_job = define_asset_job(
     selection=AssetSelection.assets(release_models, published_release),
     description="Build the release-wide models, audit the build and publish atomically.",
 )
+# Issue 4: feedback files and reports from the published release (a partition range is
+# one run). A failure here never unpublishes anything.
+reports_job = define_asset_job(
+    REPORTS_JOB,
+    selection=AssetSelection.assets(feedback_files, benchmark_reports),
+    partitions_def=edition_partitions,
+    description="Feedback files and benchmark reports of published editions.",
+)
 
 defs = Definitions(
-    assets=[cbs_reference, survey_submissions, edition_models, release_models, published_release],
+    assets=[
+        cbs_reference,
+        survey_submissions,
+        edition_models,
+        release_models,
+        published_release,
+        feedback_files,
+        benchmark_reports,
+    ],
     asset_checks=survey_checks,
-    jobs=[reference_job, ingest_job, models_job, edition_job, release_job],
+    jobs=[reference_job, ingest_job, models_job, edition_job, release_job, reports_job],
     sensors=[landing_zone_sensor],
     schedules=[weekly_release_schedule],
     resources={

@@ -1,9 +1,18 @@
 """Read one survey file (CSV or XLSX) into parsed submissions and rejections.
 
 Strict: CSV is read as text with the contract's encoding and delimiter (no type inference);
-XLSX with openpyxl (read-only, cached values). Columns are mapped by header code.
+a UTF-8 or UTF-16 byte-order mark, or text that is valid UTF-8, is read as such with a
+warning. XLSX is read with openpyxl's streaming sheet parser (cached values; cells placed
+by their reference, whatever the sheet's ``<dimension>`` says; merged ranges over data rows
+marked so that their cells are rejected). Columns are mapped by header code.
 Every data row of the file ends up either in ``submissions`` (possibly ``row_rejected``)
 or in ``empty_rows``: ``n_rows == len(submissions) + len(empty_rows)``.
+
+Hostile input: the file name is only data (``source_file``). Files over ``MAX_FILE_BYTES``
+are not read; an XLSX zip is checked on its directory (declared sizes, compression ratio,
+entry count) and its XML parts for DTD/entity declarations before openpyxl touches it
+(openpyxl itself parses through defusedxml); CSV lines, rows, fields and cells are bounded.
+Whatever is refused makes the file unusable with the reason, not an exception.
 """
 
 from __future__ import annotations
@@ -400,7 +409,7 @@ def _check_xlsx_container(data: bytes, name: str) -> None:
         )
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as exc:
+    except Exception as exc:  # BadZipFile, and struct/value errors of a mangled directory
         raise _Unusable(f"{name}: not a readable XLSX workbook ({exc})") from exc
     with archive:
         entries = archive.infolist()
@@ -428,7 +437,7 @@ def _check_xlsx_container(data: bytes, name: str) -> None:
             try:
                 with archive.open(entry) as part:
                     head = part.read(XML_PRESCAN_BYTES)
-            except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError) as exc:
+            except Exception as exc:  # bad CRC, zlib.error, encryption, unknown method
                 raise _Unusable(f"{name}: not a readable XLSX workbook ({exc})") from exc
             if any(marker in head for marker in _DTD_MARKERS):
                 raise _Unusable(_dtd_reason(name, entry.filename))

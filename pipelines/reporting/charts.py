@@ -9,8 +9,8 @@ own transform gives. That keeps ~470 reports x 15 indicators fast.
 
 from __future__ import annotations
 
+import hashlib
 import io
-import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -18,7 +18,10 @@ from dataclasses import dataclass
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.ticker import MaxNLocator
+
+from pipelines.reporting.formatting import tick_decimals
 
 plt.rcParams.update(
     {
@@ -38,7 +41,6 @@ MEDIAN = "#1f4e79"
 OWN = "#d9480f"
 GREY = "#8c8c8c"
 
-_counter = itertools.count()
 _ID = re.compile(r'id="([^"]+)"')
 
 
@@ -60,7 +62,8 @@ def _clean_svg(svg: str) -> str:
     svg = svg[svg.index("<svg") :]
     svg = re.sub(r"<metadata>.*?</metadata>", "", svg, flags=re.S)
     svg = re.sub(r'\s+xmlns(:xlink)?="[^"]*"', "", svg)
-    prefix = f"c{next(_counter)}-"
+    # ids from the content: unique per chart, and the same in every run
+    prefix = "c" + hashlib.sha1(svg.encode("utf-8")).hexdigest()[:10] + "-"
     ids = set(_ID.findall(svg))
     for old in sorted(ids, key=len, reverse=True):
         svg = svg.replace(f'id="{old}"', f'id="{prefix}{old}"')
@@ -85,7 +88,7 @@ def axis_range(p25: float, median: float, p75: float) -> tuple[float, float]:
 
 
 def bullet_base(
-    p25: float, median: float, p75: float, tick_format: Callable[[float], str]
+    p25: float, median: float, p75: float, tick_format: Callable[[float, int], str]
 ) -> BulletBase:
     """The peer part of a benchmark chart: band P25-P75, median line, value axis."""
     lo, hi = axis_range(p25, median, p75)
@@ -96,8 +99,10 @@ def bullet_base(
     ax.set_xlim(lo, hi)
     ax.set_ylim(0, 1)
     ax.set_yticks([])
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
     ticks = [t for t in ax.get_xticks() if lo <= t <= hi]
-    ax.set_xticks(ticks, [tick_format(t) for t in ticks])
+    step = ticks[1] - ticks[0] if len(ticks) > 1 else abs(hi - lo)
+    ax.set_xticks(ticks, [tick_format(t, tick_decimals(step)) for t in ticks])
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
     ax.tick_params(axis="x", length=3, pad=2)
@@ -137,48 +142,119 @@ def bullet_with_marker(base: BulletBase, own: float | None, label: str) -> str:
     return base.svg.replace("</svg>", marker + "</svg>")
 
 
-def trend_chart(
+@dataclass(frozen=True)
+class TrendBase:
+    """A rendered trend chart with the reference line (median of all participants); the
+    municipality's own line is added by `trend_with_own` (linear maps from matplotlib)."""
+
+    svg: str
+    editions: tuple[int, ...]
+    y_top: float  # data value at the top of the axis
+    x_at: tuple[float, float]  # SVG x = a + b * edition
+    y_at: tuple[float, float]  # SVG y = a + b * value
+
+
+def trend_base(
     editions: Sequence[int],
-    own: Sequence[float | None],
     reference: Sequence[float | None],
     tick_format: Callable[[float], str],
-    own_label: str,
     reference_label: str,
-) -> str:
-    """Own values over the editions beside the median of all participants."""
-    fig = plt.figure(figsize=(6.4, 2.3), dpi=72)
-    ax = fig.add_axes((0.12, 0.2, 0.85, 0.7))
+    own_label: str,
+) -> TrendBase:
+    fig = plt.figure(figsize=(6.4, 2.1), dpi=72)
+    ax = fig.add_axes((0.03, 0.14, 0.94, 0.7))
     xs = list(editions)
-
-    def series(values: Sequence[float | None]) -> tuple[list[int], list[float]]:
-        pairs = [(x, v) for x, v in zip(xs, values, strict=True) if v is not None]
-        return [p[0] for p in pairs], [p[1] for p in pairs]
-
-    rx, ry = series(reference)
-    ax.plot(rx, ry, color=GREY, lw=1.5, ls="--", marker="s", ms=4, label=reference_label)
-    ox, oy = series(own)
-    ax.plot(ox, oy, color=OWN, lw=2.2, marker="o", ms=6, label=own_label)
-    for x, v in zip(ox, oy, strict=True):
+    pairs = [(x, v) for x, v in zip(xs, reference, strict=True) if v is not None]
+    ax.plot(
+        [p[0] for p in pairs],
+        [p[1] for p in pairs],
+        color=GREY,
+        lw=1.5,
+        ls="--",
+        marker="s",
+        ms=4,
+        label=reference_label,
+    )
+    for x, v in pairs:
         ax.annotate(
             tick_format(v),
             (x, v),
             textcoords="offset points",
-            xytext=(0, 7),
+            xytext=(0, -12),
             ha="center",
-            fontsize=7,
-            color=OWN,
+            fontsize=6.5,
+            color=GREY,
         )
+    ax.plot([], [], color=OWN, lw=2.2, marker="o", ms=6, label=own_label)
+    top = max([p[1] for p in pairs] or [1.0]) * 2.0
     ax.set_xticks(xs, [str(x) for x in xs])
     ax.set_xlim(min(xs) - 0.4, max(xs) + 0.4)
-    values = oy + ry
-    if values:
-        low, high = min(values), max(values)
-        pad = (high - low) * 0.25 or abs(high) * 0.1 or 1.0
-        ax.set_ylim(min(0.0, low - pad) if low >= 0 else low - pad, high + pad)
-    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: tick_format(v)))
-    for side in ("top", "right"):
+    ax.set_ylim(0.0, top)
+    # values are written at the points: no y axis needed
+    ax.yaxis.set_visible(False)
+    for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
-    ax.grid(axis="y", color="#e6e6e6", lw=0.8)
-    ax.set_axisbelow(True)
-    ax.legend(loc="lower left", frameon=False, ncols=2, fontsize=7, bbox_to_anchor=(0, -0.32))
-    return _to_svg(fig)
+    ax.tick_params(axis="x", length=0, pad=4)
+    ax.legend(loc="upper left", frameon=False, ncols=2, fontsize=7, bbox_to_anchor=(0, 1.2))
+    height_pt = fig.get_figheight() * 72
+    scale = 72 / fig.dpi
+    (ax0, ay0), (ax1, ay1) = ax.transData.transform([(xs[0], 0.0), (xs[0] + 1, top)])
+    x_b = (ax1 - ax0) * scale
+    y_b = -(ay1 - ay0) * scale / top
+    return TrendBase(
+        svg=_to_svg(fig),
+        editions=tuple(xs),
+        y_top=top,
+        x_at=(ax0 * scale - x_b * xs[0], x_b),
+        y_at=(height_pt - ay0 * scale, y_b),
+    )
+
+
+def trend_with_own(
+    base: TrendBase, own: Sequence[float | None], labels: Sequence[str], title: str
+) -> str:
+    """The base with the own values as a line with points and their values written above
+    (a value above the axis is drawn at the top as a triangle, its value written out)."""
+    parts: list[str] = []
+    segment: list[tuple[float, float]] = []
+    segments: list[list[tuple[float, float]]] = []
+    points = []
+    for edition, value, label in zip(base.editions, own, labels, strict=True):
+        if value is None:
+            if segment:
+                segments.append(segment)
+            segment = []
+            continue
+        clipped = min(max(value, 0.0), base.y_top)
+        x = base.x_at[0] + base.x_at[1] * edition
+        y = base.y_at[0] + base.y_at[1] * clipped
+        segment.append((x, y))
+        points.append((x, y, label, clipped != value))
+    if segment:
+        segments.append(segment)
+    for seg in segments:
+        if len(seg) > 1:
+            coordinates = " ".join(f"{x:.2f},{y:.2f}" for x, y in seg)
+            parts.append(
+                f'<polyline points="{coordinates}" fill="none" stroke="{OWN}" '
+                'stroke-width="2.2" stroke-linejoin="round"/>'
+            )
+    for x, y, label, clipped in points:
+        if clipped:
+            parts.append(
+                f'<path d="M {x - 6:.2f} {y + 4:.2f} L {x:.2f} {y - 6:.2f} L {x + 6:.2f} '
+                f'{y + 4:.2f} Z" fill="{OWN}"/>'
+            )
+            ty = y + 16
+        else:
+            parts.append(
+                f'<circle cx="{x:.2f}" cy="{y:.2f}" r="4" fill="{OWN}" stroke="#ffffff" '
+                'stroke-width="1"/>'
+            )
+            ty = y - 8
+        parts.append(
+            f'<text x="{x:.2f}" y="{ty:.2f}" text-anchor="middle" fill="{OWN}" '
+            f"style=\"font: bold 7px 'DejaVu Sans', sans-serif\">{label}</text>"
+        )
+    group = f'<g class="own-trend"><title>{title}</title>{"".join(parts)}</g>'
+    return base.svg.replace("</svg>", group + "</svg>")

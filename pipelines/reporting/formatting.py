@@ -34,18 +34,29 @@ def _decimals(value: float) -> int:
     return 2
 
 
-def format_indicator_value(value: float | None, unit: str) -> str:
-    """A value in an indicator's unit, rounded for display: '€ 1.234', '12,5 %', '7,1'."""
+def format_indicator_value(value: float | None, unit: str, decimals: int | None = None) -> str:
+    """A value in an indicator's unit, rounded for display: '€ 1.234', '12,5 %', '7,1'
+    (`decimals` overrides the default, e.g. for axis ticks)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     unit_lower = unit.lower()
     if unit_lower.startswith("eur"):
-        return "€ " + nl_number(value, 0 if abs(value) >= 100 else 2)
+        default = 0 if abs(value) >= 100 else 2
+        return "€ " + nl_number(value, default if decimals is None else decimals)
     if unit_lower == "percent":
-        return nl_number(value, 1) + " %"
+        return nl_number(value, 1 if decimals is None else decimals) + " %"
     if unit_lower.startswith("score"):
-        return nl_number(value, 1)
-    return nl_number(value, _decimals(value))
+        return nl_number(value, 1 if decimals is None else decimals)
+    return nl_number(value, _decimals(value) if decimals is None else decimals)
+
+
+def tick_decimals(step: float) -> int:
+    """Decimals that tell axis ticks `step` apart."""
+    if step >= 1:
+        return 0
+    if step >= 0.1:
+        return 1
+    return 2
 
 
 UNIT_LABELS_NL = {

@@ -132,8 +132,10 @@ def csv_text(
     return eol.join(lines) + eol
 
 
-def csv_bytes(rows: Sequence[Sequence[str]], **kwargs: str) -> bytes:
-    return csv_text(rows, **kwargs).encode("cp1252")
+def csv_bytes(
+    rows: Sequence[Sequence[str]], *, header: Sequence[str] = HEADER_2021, eol: str = "\r\n"
+) -> bytes:
+    return csv_text(rows, header=header, eol=eol).encode("cp1252")
 
 
 def rows_for(codes: Sequence[str], **overrides: str) -> list[list[str]]:

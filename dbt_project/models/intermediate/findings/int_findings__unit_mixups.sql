@@ -116,10 +116,7 @@ classified as (
         -- the peers decide when there are enough of them; the previous
         -- edition only when there are not (so a corrected answer after a
         -- mix-up year is not flagged)
-        case
-            when peer_ratio is not null then peer_ratio
-            else previous_ratio
-        end as ratio,
+        coalesce(peer_ratio, previous_ratio) as ratio,
         case
             when peer_ratio is not null then 'peers'
             when previous_ratio is not null then 'previous_edition'
@@ -152,8 +149,9 @@ select
     || case when direction = 'high' then '1000× zo hoog als ' else '1000× zo laag als ' end
     || case
         when basis = 'peers'
-            then 'bij vergelijkbare gemeenten (naar uw inwonertal verwacht: rond '
-            || {{ nl_answer('peer_expected', "'amount'") }} || ')'
+            then
+                'bij vergelijkbare gemeenten (naar uw inwonertal verwacht: rond '
+                || {{ nl_answer('peer_expected', "'amount'") }} || ')'
         else 'uw antwoord in de vorige editie (' || {{ nl_answer('previous_value', "'amount'") }} || ')'
     end
     || case

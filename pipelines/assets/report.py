@@ -1,0 +1,86 @@
+"""Report stage: feedback files and benchmark reports, from the published release.
+
+Both assets are partitioned by edition and read only `published/ictbench.duckdb`
+(read-only). They run after publication: a failure here leaves the release published.
+"""
+
+import warnings
+
+from dagster import (
+    AssetExecutionContext,
+    BackfillPolicy,
+    BetaWarning,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
+
+from pipelines.assets.publish import published_release
+from pipelines.partitions import edition_partitions
+from pipelines.reporting.feedback import write_feedback
+from pipelines.reporting.report import write_reports
+from pipelines.resources import WarehouseResource
+
+# BackfillPolicy.single_run() on a plain asset is "beta"; it is what we want (one run per
+# partition range), so keep the warning out of the CLI's output.
+warnings.filterwarnings("ignore", message="Parameter `backfill_policy`", category=BetaWarning)
+
+
+@asset(
+    group_name="report",
+    deps=[published_release],
+    partitions_def=edition_partitions,
+    backfill_policy=BackfillPolicy.single_run(),
+    kinds={"xlsx"},
+    description=(
+        "Plausibility findings back to the respondents: "
+        "`feedback/<edition>/<municipality_code>.xlsx` and `feedback/<edition>/overzicht.xlsx`."
+    ),
+)
+def feedback_files(
+    context: AssetExecutionContext, warehouse: WarehouseResource
+) -> MaterializeResult:
+    settings = warehouse.settings
+    counts: dict[str, int] = {}
+    for key in context.partition_keys:
+        written = write_feedback(settings.published_db, settings.warehouse / "feedback", int(key))
+        counts[key] = len(written) - 1  # minus the overview
+        context.log.info(f"feedback {key}: {counts[key]} municipality files + overzicht.xlsx")
+    return MaterializeResult(
+        metadata={
+            "municipality_files": MetadataValue.json(counts),
+            "path": MetadataValue.path(str(settings.warehouse / "feedback")),
+        }
+    )
+
+
+@asset(
+    group_name="report",
+    deps=[published_release],
+    partitions_def=edition_partitions,
+    backfill_policy=BackfillPolicy.single_run(),
+    kinds={"html", "pdf"},
+    description=(
+        "Benchmark reports: `reports/<edition>/<municipality_code>.html` and `.pdf` per "
+        "participating municipality, plus `reports/<edition>/index.html`."
+    ),
+)
+def benchmark_reports(
+    context: AssetExecutionContext, warehouse: WarehouseResource
+) -> MaterializeResult:
+    settings = warehouse.settings
+    editions = [int(key) for key in context.partition_keys]
+    result = write_reports(settings.published_db, settings.reports_dir, editions)
+    context.log.info(
+        f"reports {editions}: {sum(result.editions.values())} HTML in "
+        f"{result.seconds_html:.1f} s, {result.pdf_files} PDF in {result.seconds_pdf:.1f} s"
+    )
+    return MaterializeResult(
+        metadata={
+            "reports": MetadataValue.json({str(e): n for e, n in result.editions.items()}),
+            "pdf_rendered": result.pdf_files,
+            "seconds_html": round(result.seconds_html, 1),
+            "seconds_pdf": round(result.seconds_pdf, 1),
+            "path": MetadataValue.path(str(settings.reports_dir)),
+        }
+    )
