@@ -96,6 +96,7 @@ def _run_job(
     label: str,
     partition_key: str | None = None,
     partition_range: tuple[str, str] | None = None,
+    op_config: dict[str, object] | None = None,
 ) -> None:
     from dagster._core.storage.tags import (
         ASSET_PARTITION_RANGE_END_TAG,
@@ -116,7 +117,7 @@ def _run_job(
             instance=instance,
             partition_key=partition_key,
             raise_on_error=False,
-            run_config=_quiet_run_config(),
+            run_config={**_quiet_run_config(), "ops": op_config or {}},
             tags=tags,
         )
     reasons = _failure_reasons(result)
@@ -127,7 +128,7 @@ def _run_job(
     _say(f"  {label}: ok in {elapsed:.1f} s (run {result.run_id[:8]})")
 
 
-def refresh(editions: Sequence[int] | None) -> int:
+def refresh(editions: Sequence[int] | None, pdf: bool = True) -> int:
     from pipelines.core.contracts import available_editions
     from pipelines.landing import editions_in_landing
     from pipelines.refresh_lock import RefreshLockedError, refresh_lock
@@ -187,14 +188,20 @@ def refresh(editions: Sequence[int] | None) -> int:
                 label = f"models {first}" if first == last else f"models {first}–{last}"
                 _run_job(instance, MODELS_JOB, label, partition_range=(first, last))
             _run_job(instance, RELEASE_JOB, "audit and publish")
-            # Issue 4: feedback files and reports, one run per contiguous partition range.
+            # Feedback files and reports, one run per contiguous partition range.
             # The release is already published: a failure here unpublishes nothing; it is
             # reported on stderr and the exit status is 1.
             report_failures: list[str] = []
             for first, last in contiguous_ranges(keys, [str(e) for e in wanted]):
                 label = f"reports {first}" if first == last else f"reports {first}–{last}"
                 try:
-                    _run_job(instance, REPORTS_JOB, label, partition_range=(first, last))
+                    _run_job(
+                        instance,
+                        REPORTS_JOB,
+                        label,
+                        partition_range=(first, last),
+                        op_config={"benchmark_reports": {"config": {"pdf": pdf}}},
+                    )
                 except RefreshBlocked as exc:
                     report_failures.append(str(exc))
     except RefreshLockedError as exc:
@@ -206,7 +213,7 @@ def refresh(editions: Sequence[int] | None) -> int:
         return 1
     _say(f"published in {time.perf_counter() - started:.1f} s")
     _print_summary(settings)
-    if report_failures:  # Issue 4
+    if report_failures:
         _err("ictbench: the release is published, but feedback files or reports failed:")
         _err("\n".join(report_failures))
         return 1
@@ -261,6 +268,12 @@ def build_parser() -> argparse.ArgumentParser:
     refresh_cmd.add_argument(
         "--edition", type=int, action="append", metavar="YEAR", help="an edition (repeatable)"
     )
+    refresh_cmd.add_argument(
+        "--no-pdf",
+        dest="pdf",
+        action="store_false",
+        help="write the HTML reports but not their PDFs (a PDF costs ~0.5 s per municipality)",
+    )
     validate_cmd = commands.add_parser(
         "validate", help="check one survey file against its edition's contract (loads nothing)"
     )
@@ -273,7 +286,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "refresh":
-        return refresh(args.edition)
+        return refresh(args.edition, pdf=args.pdf)
     if args.command == "validate":
         return validate(args.file, args.edition)
     return status()

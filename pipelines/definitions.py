@@ -55,7 +55,7 @@ release_job = define_asset_job(
     selection=AssetSelection.assets(release_models, published_release),
     description="Build the release-wide models, audit the build and publish atomically.",
 )
-# Issue 4: feedback files and reports from the published release (a partition range is
+# Feedback files and reports from the published release (a partition range is
 # one run). A failure here never unpublishes anything.
 reports_job = define_asset_job(
     REPORTS_JOB,

@@ -5,5 +5,5 @@ INGEST_JOB = "ingest_job"
 MODELS_JOB = "models_job"
 EDITION_JOB = "edition_job"
 RELEASE_JOB = "release_job"
-# Issue 4: feedback files and benchmark reports, after publication.
+# Feedback files and benchmark reports, after publication.
 REPORTS_JOB = "reports_job"

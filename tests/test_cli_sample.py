@@ -15,7 +15,8 @@ pytestmark = pytest.mark.slow
 
 def test_refresh_publishes_every_sample_edition(tmp_path: Path) -> None:
     warehouse = tmp_path / "warehouse"
-    result = run_cli(["refresh"], SAMPLE_LANDING, warehouse)
+    # --no-pdf: 441 PDFs would cost minutes of CI; tests/test_reports.py checks the PDFs
+    result = run_cli(["refresh", "--no-pdf"], SAMPLE_LANDING, warehouse)
     assert result.returncode == 0, result.stderr
     db = warehouse / "published" / "ictbench.duckdb"
     con = duckdb.connect(str(db), read_only=True)
@@ -36,6 +37,13 @@ def test_refresh_publishes_every_sample_edition(tmp_path: Path) -> None:
     finally:
         con.close()
     assert editions == [2019, 2020, 2021, 2022, 2023, 2024]
+    # after publication: a report per participant and feedback files, per edition
+    for edition, n in loaded:
+        folder = warehouse / "reports" / str(edition)
+        assert len(list(folder.glob("GM*.html"))) == n, edition
+        assert (folder / "index.html").exists()
+        assert not list(folder.glob("*.pdf"))  # --no-pdf
+        assert (warehouse / "feedback" / str(edition) / "overzicht.xlsx").exists()
     assert indicators == (15,)
     assert all(40 <= n <= 120 for _, n in loaded)
     # The summary names where the release is and gives an example query.

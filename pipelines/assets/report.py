@@ -10,6 +10,7 @@ from dagster import (
     AssetExecutionContext,
     BackfillPolicy,
     BetaWarning,
+    Config,
     MaterializeResult,
     MetadataValue,
     asset,
@@ -54,6 +55,12 @@ def feedback_files(
     )
 
 
+class ReportConfig(Config):
+    """Run configuration of `benchmark_reports` (`ictbench refresh --no-pdf` sets pdf false)."""
+
+    pdf: bool = True  # also render each report as PDF (about 0.5 s CPU a report)
+
+
 @asset(
     group_name="report",
     deps=[published_release],
@@ -66,11 +73,11 @@ def feedback_files(
     ),
 )
 def benchmark_reports(
-    context: AssetExecutionContext, warehouse: WarehouseResource
+    context: AssetExecutionContext, config: ReportConfig, warehouse: WarehouseResource
 ) -> MaterializeResult:
     settings = warehouse.settings
     editions = [int(key) for key in context.partition_keys]
-    result = write_reports(settings.published_db, settings.reports_dir, editions)
+    result = write_reports(settings.published_db, settings.reports_dir, editions, pdf=config.pdf)
     context.log.info(
         f"reports {editions}: {sum(result.editions.values())} HTML in "
         f"{result.seconds_html:.1f} s, {result.pdf_files} PDF in {result.seconds_pdf:.1f} s"
