@@ -38,3 +38,25 @@ def test_jobs_sensor_and_schedule() -> None:
         assert defs.resolve_job_def(job) is not None
     assert defs.resolve_sensor_def("landing_zone_sensor").job_name == "edition_job"
     assert defs.resolve_schedule_def("weekly_release").job_name == "release_job"
+
+
+def test_the_dbt_version_taken_in_process_is_the_executables() -> None:
+    """VenvDbtCliResource skips dagster-dbt's `dbt --version` subprocess; the version it
+    reports must be what that subprocess would print (and the private hook must exist)."""
+    import re
+    import subprocess
+
+    from dagster_dbt import DbtCliResource
+
+    from pipelines.assets.transform import VenvDbtCliResource, dbt_executable, dbt_resource
+
+    # the hooks dagster-dbt still has
+    assert "_cli_version" in vars(DbtCliResource)
+    assert "_initialize_dbt_core_adapter" in vars(DbtCliResource)
+    resource = dbt_resource()
+    assert isinstance(resource, VenvDbtCliResource)
+    printed = subprocess.run(
+        [dbt_executable(), "--version"], capture_output=True, text=True, check=True
+    ).stdout
+    match = re.search(r"(\d+\.\d+\.\d+)", printed)
+    assert match and str(resource._cli_version) == match.group(1)
