@@ -10,7 +10,8 @@ renamed as (
         question_code,
         kind as question_kind,
         unit as question_unit,
-        cast(required as boolean) as is_required
+        cast(required as boolean) as is_required,
+        question_text
     from source
 )
 
