@@ -227,3 +227,18 @@ def test_invalid_yaml(tmp_path: Path) -> None:
     (tmp_path / "edition_2021.yaml").write_text("columns: [unclosed", encoding="utf-8")
     with pytest.raises(ContractError, match="not valid YAML"):
         load_contract(2021, tmp_path)
+
+
+def test_dbt_knows_every_question_the_contracts_ask() -> None:
+    """dbt needs the canonical questions at compile time (vars.survey_questions: one column
+    per question in int_survey_answers_pivoted); the contracts are the source of truth, so
+    the list must be exactly the union of their numeric answer questions. A new question in
+    a contract fails here, naming what to add to dbt_project.yml."""
+    from pipelines.core.contracts import load_all_contracts
+    from pipelines.settings import DBT_PROJECT_DIR
+
+    project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
+    in_dbt = set(project["vars"]["survey_questions"])
+    in_contracts = {q for c in load_all_contracts().values() for q in c.numeric_questions}
+    assert in_contracts - in_dbt == set(), "add to vars.survey_questions in dbt_project.yml"
+    assert in_dbt - in_contracts == set(), "asked by no contract: remove from survey_questions"
