@@ -45,6 +45,7 @@ test: setup sysdeps lint
 lint: setup
 	$(BIN)/ruff check pipelines tests scripts
 	$(BIN)/ruff format --check pipelines tests scripts
+	$(BIN)/mypy
 	@# The dbt templater opens a database: give it an empty one of its own.
 	mkdir -p .lint-warehouse/build
 	ICTBENCH_WAREHOUSE=$(CURDIR)/.lint-warehouse $(BIN)/sqlfluff lint dbt_project/models dbt_project/tests/singular

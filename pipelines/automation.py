@@ -37,7 +37,7 @@ def landing_fingerprint(edition: int) -> str:
     default_status=DefaultSensorStatus.STOPPED,
     description="Starts an edition run when the files of an edition change in the landing zone.",
 )
-def landing_zone_sensor(context: SensorEvaluationContext):  # type: ignore[no-untyped-def]
+def landing_zone_sensor(context: SensorEvaluationContext):
     settings = load_settings()
     known = set(available_editions())
     requests = []

@@ -12,7 +12,7 @@ from pipelines.raw_tables import ensure_schema
 from pipelines.settings import Settings, export_for_dbt, load_settings
 
 
-class WarehouseResource(ConfigurableResource):  # type: ignore[misc]
+class WarehouseResource(ConfigurableResource):
     """Where the landing zone is and where the warehouse writes (`outputs.md` settings)."""
 
     landing: str

@@ -66,8 +66,9 @@ def dbt_executable() -> str:
 
 
 def dbt_resource() -> DbtCliResource:
+    # project_dir accepts a DbtProject (dagster-dbt's documented use); its annotation says str
     if Path(dbt_executable()).parent == Path(sys.executable).parent:
-        return VenvDbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())
+        return VenvDbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())  # type: ignore[arg-type]
     return DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())
 
 

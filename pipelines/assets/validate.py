@@ -7,6 +7,7 @@ same run, and its outcome is stored in `audit.edition_checks` so that publicatio
 """
 
 import warnings
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -63,7 +64,7 @@ def _result(
     name: str,
     passed: bool,
     detail: str,
-    metadata: dict[str, object] | None = None,
+    metadata: dict[str, Any] | None = None,  # Dagster's raw metadata values
 ) -> AssetCheckResult:
     record_checks(con, edition, {name: (passed, detail)})
     return AssetCheckResult(

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import IO, Any, Final
 
 import openpyxl
-from defusedxml import DefusedXmlException
+from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
 from openpyxl import load_workbook
 from openpyxl.cell.read_only import ReadOnlyCell
 from openpyxl.utils import get_column_letter, range_boundaries

@@ -189,12 +189,12 @@ class ReportBuilder:
             if stats is None or stats.suppressed or stats.median is None:
                 return None
             assert stats.p25 is not None and stats.p75 is not None
-            self._bases[key] = charts.bullet_base(
-                stats.p25,
-                stats.median,
-                stats.p75,
-                lambda v, d, unit=indicator.unit: format_indicator_value(v, unit, d),
-            )
+            unit = indicator.unit
+
+            def tick(value: float, decimals: int) -> str:
+                return format_indicator_value(value, unit, decimals)
+
+            self._bases[key] = charts.bullet_base(stats.p25, stats.median, stats.p75, tick)
         return self._bases[key]
 
     def _trend_base(self, edition: int, indicator: Indicator) -> charts.TrendBase:
