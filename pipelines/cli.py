@@ -48,8 +48,9 @@ def prepare_dagster_home(settings: Settings) -> Path:
 
 
 def _quiet_run_config() -> dict[str, object]:
-    # Progress is printed by the CLI itself; Dagster's event log still records everything.
-    return {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
+    # Progress and failure reasons are printed by the CLI itself (without Dagster's stack
+    # traces); Dagster's event log still records everything, the UI shows it.
+    return {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
 def _failure_reasons(result: ExecuteInProcessResult) -> list[str]:
@@ -62,6 +63,8 @@ def _failure_reasons(result: ExecuteInProcessResult) -> list[str]:
     for event in result.all_events:
         if event.is_step_failure and event.step_failure_data is not None:
             error = event.step_failure_data.error
+            if error and error.cls_name == "DagsterAssetCheckFailedError" and reasons:
+                continue  # a blocking check: its reason is already listed above
             message = error.message.strip() if error else "unknown error"
             reasons.append(f"step {event.step_key} failed: {message}")
     skipped = [e.step_key for e in result.all_events if e.is_step_skipped]
@@ -208,7 +211,10 @@ def refresh(editions: Sequence[int] | None, pdf: bool = True) -> int:
         _err(f"ictbench: {exc}")
         return 3
     except RefreshBlocked as exc:
-        _err("ictbench: publication blocked; the previous release is untouched.")
+        if settings.published_db.exists():
+            _err("ictbench: publication blocked; the previous release is untouched.")
+        else:
+            _err("ictbench: publication blocked; nothing has been published yet.")
         _err(str(exc))
         return 1
     _say(f"published in {time.perf_counter() - started:.1f} s")

@@ -44,6 +44,10 @@ def validate_file(path: Path, edition: int, settings: Settings) -> FileValidatio
         valid_codes = municipalities_on(
             load_municipal_division(division_path), date(contract.boekjaar, 1, 1)
         )
+        out.lines.append(
+            f"note: municipality codes checked against {division_path} "
+            f"(1 January {contract.boekjaar}; ICTBENCH_LANDING sets the landing zone)"
+        )
     else:
         out.lines.append(f"note: {division_path} not found; municipality codes not checked")
 

@@ -152,6 +152,10 @@ def test_release_lifecycle_readers_concurrency_and_a_blocked_refresh(
     assert "nalevering_2021.csv" in blocked.stderr
     assert "ingediend_op" in blocked.stderr
     assert "previous release is untouched" in blocked.stderr
+    # the reason, once, without Dagster's stack traces
+    assert "nalevering_2021.csv: missing required column ingediend_op" in blocked.stderr
+    assert "nalevering_2021.csv: nalevering_2021.csv" not in blocked.stderr
+    assert "Stack Trace" not in blocked.stderr and "Traceback" not in blocked.stderr
     assert release_id(warehouse) == published
     status = run_cli(["status"], small_landing, warehouse)
     assert "edition 2021: not published" not in status.stdout  # 2021 is published (old)

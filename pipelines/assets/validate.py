@@ -91,7 +91,11 @@ def files_usable(
             "where edition = ? and status <> 'ok' order by source_file",
             [edition],
         ).fetchall()
-        detail = "; ".join(f"{f}: {r}" for f, r in unusable) or "all files usable"
+        # the reader's reasons already start with the file name
+        detail = (
+            "; ".join(r if r.startswith(f"{f}:") else f"{f}: {r}" for f, r in unusable)
+            or "all files usable"
+        )
         return _result(con, edition, "files_usable", not unusable, detail)
 
 
