@@ -50,16 +50,12 @@ trends as (
 ),
 
 definitions as (
-    {%- for indicator in indicator_definitions() %}
     select
-        {{ sql_string(indicator.code) }} as indicator_code,
-        {{ indicator.first_edition | int }} as first_edition,
-        [{{ (indicator.comparability_breaks or []) | join(', ') }}] as comparability_breaks,
-        {{ sql_string(indicator.comparability_note or none) }} as comparability_note
-    {% if not loop.last %}
-    union all
-    {% endif %}
-    {%- endfor %}
+        indicator_code,
+        first_edition,
+        comparability_breaks,
+        comparability_note
+    from {{ ref('indicators') }}
 ),
 
 information_management_values as (
