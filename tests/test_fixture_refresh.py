@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import pytest
 
+from tests.db import query
 from tests.graph_runner import run_graph
 
 pytestmark = pytest.mark.slow
@@ -27,14 +27,6 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
     warehouse = base / "warehouse"
     assert run_graph(landing, warehouse, [2021])
     return warehouse / "published" / "ictbench.duckdb"
-
-
-def query(db: Path, sql: str, params: list[object] | None = None) -> list[tuple[object, ...]]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def value(db: Path, municipality: str, indicator: str) -> float | None:

@@ -17,11 +17,11 @@ import sys
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import pytest
 from dagster import DagsterInstance, materialize
 
 from tests.conftest import REPO_ROOT, shared_reference_dir
+from tests.db import query
 
 pytestmark = pytest.mark.slow
 
@@ -75,14 +75,6 @@ def build_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     assert completed.returncode == 0, completed.stdout[-4000:]
     return warehouse / "build" / "ictbench.duckdb"
-
-
-def query(db: Path, sql: str, params: list[object] | None = None) -> list[tuple[object, ...]]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 @pytest.mark.parametrize(

@@ -11,10 +11,10 @@ import math
 import shutil
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from tests.conftest import FIXTURES
+from tests.db import query
 from tests.graph_runner import run_graph
 
 pytestmark = pytest.mark.slow
@@ -31,14 +31,6 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
     warehouse = base / "warehouse"
     assert run_graph(landing, warehouse, [2019, 2020, 2021])
     return warehouse / "published" / "ictbench.duckdb"
-
-
-def query(db: Path, sql: str, params: list[object] | None = None) -> list[tuple[object, ...]]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def trend(db: Path, code: str, indicator: str, edition: int) -> tuple[float, bool, int] | None:
