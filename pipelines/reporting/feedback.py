@@ -60,12 +60,6 @@ class Finding:
 def load_findings(published_db: Path, editions: Sequence[int]) -> list[Finding]:
     con = duckdb.connect(str(published_db), read_only=True)
     try:
-        exists = con.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = 'marts' and table_name = 'plausibility_findings'"
-        ).fetchone()
-        if not exists or not exists[0]:
-            return []
         rows = con.execute(
             """
             select edition, municipality_code, municipality_name, question_code,
@@ -81,27 +75,28 @@ def load_findings(published_db: Path, editions: Sequence[int]) -> list[Finding]:
     return [Finding(*row) for row in rows]
 
 
-def _question_info(edition: int) -> dict[str, tuple[str, str]]:
-    """question code -> (text_nl, kind) from the edition's contract."""
+def _question_kinds(edition: int) -> dict[str, str]:
+    """question code -> kind (amount, fte, percent, ...) from the edition's contract."""
     try:
         contract = load_contract(edition)
     except (ContractError, FileNotFoundError):
         return {}
-    return {c.question: (c.text_nl, c.kind) for c in contract.columns}
+    return {c.question: c.kind for c in contract.columns}
 
 
-def _question_label(finding: Finding, questions: dict[str, tuple[str, str]]) -> str:
+def _question_label(finding: Finding) -> str:
+    """The question code with the contract's Dutch text (carried by the finding)."""
     if finding.question_code:
-        text = questions.get(finding.question_code, (finding.question_text or "", ""))[0]
+        text = finding.question_text
         return f"{finding.question_code}: {text}" if text else finding.question_code
     labels = {i.code: i.label_nl for i in load_indicators()}
     code = finding.indicator_code or ""
     return f"{labels.get(code, code)} (indicator, berekend uit uw antwoorden)"
 
 
-def _kind(finding: Finding, questions: dict[str, tuple[str, str]]) -> str:
+def _kind(finding: Finding, kinds: dict[str, str]) -> str:
     if finding.question_code:
-        return questions.get(finding.question_code, ("", "count"))[1]
+        return kinds.get(finding.question_code, "count")
     return "indicator"
 
 
@@ -139,7 +134,7 @@ def _finish_row(sheet: Worksheet, row: int, n_columns: int) -> None:
 
 
 def write_municipality_file(
-    path: Path, edition: int, findings: Sequence[Finding], questions: dict[str, tuple[str, str]]
+    path: Path, edition: int, findings: Sequence[Finding], kinds: dict[str, str]
 ) -> None:
     first = findings[0]
     name = first.municipality_name or first.municipality_code
@@ -150,12 +145,12 @@ def write_municipality_file(
     columns = ["vraag", "gegeven waarde", "reden", "toelichting/antwoord"]
     _header(sheet, columns, [44, 18, 80, 50])
     for row, finding in enumerate(findings, start=2):
-        _text(sheet.cell(row=row, column=1), _question_label(finding, questions))
+        _text(sheet.cell(row=row, column=1), _question_label(finding))
         value_cell = sheet.cell(row=row, column=2)
         if finding.value is None:
             _text(value_cell, "(niet ingevuld)")
         else:
-            _number(value_cell, finding.value, _kind(finding, questions))
+            _number(value_cell, finding.value, _kind(finding, kinds))
         _text(sheet.cell(row=row, column=3), finding.message)
         answer = sheet.cell(row=row, column=4)
         answer.fill = ANSWER_FILL
@@ -190,7 +185,7 @@ def write_municipality_file(
 
 
 def write_overview(
-    path: Path, edition: int, findings: Sequence[Finding], questions: dict[str, tuple[str, str]]
+    path: Path, edition: int, findings: Sequence[Finding], kinds: dict[str, str]
 ) -> None:
     book = Workbook()
     sheet = book.active
@@ -203,8 +198,8 @@ def write_overview(
         _text(sheet.cell(row=row, column=2), finding.municipality_name)
         _text(sheet.cell(row=row, column=3), finding.finding_code)
         _text(sheet.cell(row=row, column=4), SEVERITY_NL.get(finding.severity, finding.severity))
-        _text(sheet.cell(row=row, column=5), _question_label(finding, questions))
-        _number(sheet.cell(row=row, column=6), finding.value, _kind(finding, questions))
+        _text(sheet.cell(row=row, column=5), _question_label(finding))
+        _number(sheet.cell(row=row, column=6), finding.value, _kind(finding, kinds))
         _text(sheet.cell(row=row, column=7), finding.message)
         _finish_row(sheet, row, len(columns))
     sheet.auto_filter.ref = f"A1:G{max(len(findings), 1) + 1}"
@@ -222,16 +217,16 @@ def write_feedback(published_db: Path, feedback_dir: Path, edition: int) -> list
         for old in target.glob("*.xlsx"):
             old.unlink()
     target.mkdir(parents=True, exist_ok=True)
-    questions = _question_info(edition)
+    kinds = _question_kinds(edition)
     written: list[Path] = []
     by_municipality: dict[str, list[Finding]] = {}
     for finding in findings:
         by_municipality.setdefault(finding.municipality_code, []).append(finding)
     for code, own in sorted(by_municipality.items()):
         path = target / f"{code}.xlsx"
-        write_municipality_file(path, edition, own, questions)
+        write_municipality_file(path, edition, own, kinds)
         written.append(path)
     overview = target / "overzicht.xlsx"
-    write_overview(overview, edition, findings, questions)
+    write_overview(overview, edition, findings, kinds)
     written.append(overview)
     return written

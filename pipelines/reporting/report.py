@@ -61,32 +61,20 @@ class ReleaseData:
     peers: dict[tuple[int, str, str], PeerStats]
     # municipality -> indicator -> edition -> (value, recomputed)
     trends: dict[str, dict[str, dict[int, tuple[float, bool]]]]
-    trend_source: str
     # (edition, municipality) -> findings (finding_code, question, message)
     findings: dict[tuple[int, str], list[dict[str, object]]] = field(default_factory=dict)
     # (edition, peer_group) -> number of participants in the group
     group_sizes: dict[tuple[int, str | None], int] = field(default_factory=dict)
 
 
-def _table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    row = con.execute(
-        "select count(*) from information_schema.tables "
-        "where table_schema = 'marts' and table_name = ?",
-        [table],
-    ).fetchone()
-    return bool(row and row[0])
-
-
 def load_release(published_db: Path) -> ReleaseData:
     con = duckdb.connect(str(published_db), read_only=True)
     try:
-        labels = {
-            code: (label_nl, unit)
-            for code, label_nl, unit in con.execute(
-                "select indicator_code, label_nl, unit from marts.indicators"
-            ).fetchall()
+        published = {
+            code
+            for (code,) in con.execute("select indicator_code from marts.indicators").fetchall()
         }
-        order = [i for i in load_indicators() if i.code in labels]
+        order = [i for i in load_indicators() if i.code in published]
         participants: dict[tuple[int, str], tuple[str, str | None]] = {}
         for edition, code, name, peer_group in con.execute(
             """
@@ -116,33 +104,23 @@ def load_release(published_db: Path) -> ReleaseData:
             ).fetchall()
         }
         trends: dict[str, dict[str, dict[int, tuple[float, bool]]]] = {}
-        if _table_exists(con, "indicator_trends"):
-            trend_source = "indicator_trends"
-            rows = con.execute(
-                "select municipality_code, indicator_code, edition, value, recomputed "
-                "from marts.indicator_trends where value is not null"
-            ).fetchall()
-        else:
-            trend_source = "indicator_values"
-            rows = con.execute(
-                "select municipality_code, indicator_code, edition, value, false "
-                "from marts.indicator_values"
-            ).fetchall()
-        for m, i, e, v, recomputed in rows:
+        for m, i, e, v, recomputed in con.execute(
+            "select municipality_code, indicator_code, edition, value, recomputed "
+            "from marts.indicator_trends where value is not null"
+        ).fetchall():
             trends.setdefault(str(m), {}).setdefault(str(i), {})[int(e)] = (
                 float(v),
                 bool(recomputed),
             )
         findings: dict[tuple[int, str], list[dict[str, object]]] = {}
-        if _table_exists(con, "plausibility_findings"):
-            for e, m, code, question, text, message in con.execute(
-                "select edition, municipality_code, finding_code, question_code, "
-                "question_text, message from marts.plausibility_findings "
-                "order by edition, municipality_code, finding_code, question_code"
-            ).fetchall():
-                findings.setdefault((int(e), str(m)), []).append(
-                    {"code": code, "question": question, "text": text, "message": message}
-                )
+        for e, m, code, question, text, message in con.execute(
+            "select edition, municipality_code, finding_code, question_code, "
+            "question_text, message from marts.plausibility_findings "
+            "order by edition, municipality_code, finding_code, question_code"
+        ).fetchall():
+            findings.setdefault((int(e), str(m)), []).append(
+                {"code": code, "question": question, "text": text, "message": message}
+            )
     finally:
         con.close()
     group_sizes: dict[tuple[int, str | None], int] = {}
@@ -156,7 +134,6 @@ def load_release(published_db: Path) -> ReleaseData:
         values=values,
         peers=peers,
         trends=trends,
-        trend_source=trend_source,
         findings=findings,
         group_sizes=group_sizes,
     )
