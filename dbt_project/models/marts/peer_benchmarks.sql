@@ -1,6 +1,6 @@
 {{ config(tags=['edition'], pre_hook="{{ clear_edition_partition() }}") }}
 
-{%- set min_participants = var('peer_min_participants', 5) | int %}
+{%- set min_participants = var('peer_min_participants') | int %}
 
 with
 

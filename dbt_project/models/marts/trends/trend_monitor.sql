@@ -1,6 +1,6 @@
 {{ config(materialized='table', tags=['release']) }}
 
-{%- set min_participants = var('peer_min_participants', 5) | int %}
+{%- set min_participants = var('peer_min_participants') | int %}
 
 {#- The five trends of the trend article (vars.trends): per trend, indicator
     and edition the median over all participants (peer group `all` of
