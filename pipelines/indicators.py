@@ -18,6 +18,7 @@ class Indicator:
     label_nl: str
     label_en: str
     unit: str
+    unit_nl: str
     definition: str
     numerator: str
     denominator: str
@@ -37,6 +38,7 @@ def load_indicators(project_dir: Path = DBT_PROJECT_DIR) -> tuple[Indicator, ...
             label_nl=str(item["label_nl"]),
             label_en=str(item["label_en"]),
             unit=str(item["unit"]),
+            unit_nl=str(item["unit_nl"]),
             definition=str(item["definition"]),
             numerator=str(item["numerator"]),
             denominator=str(item["denominator"]),

@@ -16,7 +16,6 @@ from pipelines.indicators import load_indicators
 from pipelines.reporting.formatting import (
     SUPPRESSED_TEXT,
     format_indicator_value,
-    unit_label_nl,
 )
 from tests.test_findings import findings_release
 
@@ -123,7 +122,7 @@ def test_no_other_municipality_leaks_into_a_report(warehouse: Path) -> None:
     )
     units = {i.code: i.unit for i in load_indicators()}
     labels = sorted(
-        {i.label_nl for i in load_indicators()} | {unit_label_nl(u) for u in units.values()},
+        {i.label_nl for i in load_indicators()} | {i.unit_nl for i in load_indicators()},
         key=len,
         reverse=True,
     )

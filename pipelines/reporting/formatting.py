@@ -59,23 +59,6 @@ def tick_decimals(step: float) -> int:
     return 2
 
 
-UNIT_LABELS_NL = {
-    "EUR per inhabitant": "euro per inwoner",
-    "EUR per FTE": "euro per fte",
-    "EUR per workplace": "euro per werkplek",
-    "percent": "procent",
-    "FTE per 100 FTE": "fte per 100 fte",
-    "FTE per 100,000 inhabitants": "fte per 100.000 inwoners",
-    "breaches per 100,000 inhabitants": "datalekken per 100.000 inwoners",
-    "applications per 100 FTE": "applicaties per 100 fte",
-    "score 1-10": "rapportcijfer 1-10",
-}
-
-
-def unit_label_nl(unit: str) -> str:
-    return UNIT_LABELS_NL.get(unit, unit)
-
-
 def peer_group_label(peer_group: str | None) -> str:
     if peer_group is None:
         return "onbekend (geen CBS-inwonertal)"

@@ -31,7 +31,6 @@ from pipelines.reporting.formatting import (
     SUPPRESSED_TEXT,
     format_indicator_value,
     peer_group_label,
-    unit_label_nl,
 )
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -248,7 +247,7 @@ class ReportBuilder:
                 {
                     "code": indicator.code,
                     "label": indicator.label_nl,
-                    "unit": unit_label_nl(indicator.unit),
+                    "unit": indicator.unit_nl,
                     "own": own_text,
                     "has_own": own is not None,
                     "peer": self._stats_text(stats, indicator.unit),
