@@ -87,6 +87,8 @@ def edition_frames(
                 "unit": column.canonical_unit,
                 "required": column.required,
                 "question_text": column.text_nl,
+                "plausible_min": column.plausible.min,
+                "plausible_max": column.plausible.max,
             }
             for column in contract.columns
             if column.question in questions

@@ -33,7 +33,8 @@ RAW_TABLES: Mapping[str, str] = {
         column_name varchar, raw_value varchar, reason varchar not null""",
     "survey_edition_questions": """
         edition integer not null, question_code varchar not null, kind varchar not null,
-        unit varchar, required boolean not null, question_text varchar""",
+        unit varchar, required boolean not null, question_text varchar,
+        plausible_min double, plausible_max double""",
     "cbs_municipalities": """
         municipality_code varchar not null, municipality_name varchar not null,
         province_code varchar, province_name varchar, valid_from date not null, valid_to date""",
@@ -60,11 +61,26 @@ AUDIT_TABLES: Mapping[str, str] = {
 }
 
 
+def declared_columns(columns: str) -> list[tuple[str, str]]:
+    """`name type [not null]` pairs of a table's column list above (types without commas)."""
+    pairs = []
+    for part in columns.split(","):
+        name, column_type = part.split(maxsplit=1)
+        pairs.append((name, column_type.removesuffix(" not null").strip()))
+    return pairs
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the raw and audit tables; add columns a newer ictbench declares to a build
+    database made by an older one (as nullable: the next ingest of an edition fills them)."""
     for schema, tables in ((RAW_SCHEMA, RAW_TABLES), (AUDIT_SCHEMA, AUDIT_TABLES)):
         con.execute(f"create schema if not exists {schema}")
         for name, columns in tables.items():
             con.execute(f"create table if not exists {schema}.{name} ({columns})")
+            present = set(table_columns(con, schema, name))
+            for column, column_type in declared_columns(columns):
+                if column not in present:
+                    con.execute(f"alter table {schema}.{name} add column {column} {column_type}")
 
 
 def table_columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[str]:

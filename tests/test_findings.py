@@ -132,7 +132,20 @@ def test_messages_are_dutch_with_the_numbers(con: duckdb.DuckDBPyConnection) -> 
         "U vulde 13.500 inwoners in; het CBS telt op 1 januari 2020 13.000 inwoners "
         "(3,8 % meer). Klopt uw aantal? De benchmark rekent met het CBS-cijfer."
     )
-    assert "(120,0 %) is hoger dan 100 %" in messages["GM0205:pct_plaatsonafhankelijk"]
+    # bounds from the contract (percent 0-100, score 1-10, amount at least 0)
+    assert messages["GM0205:pct_plaatsonafhankelijk"] == (
+        "Uw antwoord bij ‘Percentage medewerkers dat plaatsonafhankelijk kan werken’ "
+        "(120,0 %) is hoger dan 100 %: een percentage ligt tussen 0 en 100. "
+        "Wilt u het antwoord nakijken?"
+    )
+    assert messages["GM0205:tevredenheid_ict"].endswith(
+        "(11,0) is hoger dan 10: een rapportcijfer ligt tussen 1 en 10. "
+        "Wilt u het antwoord nakijken?"
+    )
+    assert messages["GM0205:kosten_overig"].endswith(
+        "(€ -5.000) is negatief: een negatief bedrag is niet aannemelijk. "
+        "Wilt u het antwoord nakijken?"
+    )
     assert "€ 5.095,00" in messages["GM0207:ict_cost_per_inhabitant"]
     assert "(€ 75.000)" in messages["GM0206:kosten_telecom"]
     assert "samen 6,0 fte" in messages["GM0203:fte_organisatie"]
@@ -144,17 +157,19 @@ def test_findings_never_block_publication(warehouse: Path) -> None:
     assert (warehouse / "published" / "ictbench.duckdb").exists()
 
 
-def test_bounds_in_dbt_vars_are_the_contracts_plausible_bounds() -> None:
+def test_every_plausible_bound_of_the_contracts_has_a_finding_code() -> None:
+    """The bounds themselves come from the contracts (raw.survey_edition_questions); dbt
+    only names the finding per kind and direction. A bound without a code would be
+    skipped silently by the findings model."""
     project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
-    bounds = project["vars"]["plausibility"]["bounds"]
+    codes = project["vars"]["plausibility"]["bound_findings"]
     for edition, contract in load_all_contracts().items():
         for column in contract.columns:
-            if not column.plausible.is_bounded:
-                continue
-            assert column.kind in bounds, (edition, column.question)
-            expected = bounds[column.kind]
-            assert column.plausible.min == expected.get("min"), (edition, column.question)
-            assert column.plausible.max == expected.get("max"), (edition, column.question)
+            where = (edition, column.question, column.kind)
+            if column.plausible.min is not None:
+                assert codes.get(column.kind, {}).get("below"), where
+            if column.plausible.max is not None:
+                assert codes.get(column.kind, {}).get("above"), where
 
 
 @pytest.mark.slow

@@ -11,7 +11,9 @@ renamed as (
         kind as question_kind,
         unit as question_unit,
         cast(required as boolean) as is_required,
-        question_text
+        question_text,
+        cast(plausible_min as double) as plausible_min,
+        cast(plausible_max as double) as plausible_max
     from source
 )
 

@@ -3,14 +3,15 @@
 {#- Checks of one submission on its own:
     INHABITANTS_DEVIATE_FROM_CBS  self-reported inwoners off the CBS population
                                   by more than inhabitants_max_deviation_pct;
-    <bounds code>                 an answer outside the contract's plausible
-                                  bounds for its kind (vars.plausibility.bounds:
+    <bound finding>               an answer outside its contract's plausible
+                                  bounds (codes per kind in
+                                  vars.plausibility.bound_findings:
                                   PERCENT_OVER_100, SCORE_OUT_OF_RANGE,
                                   NEGATIVE_AMOUNT, ...);
     OWN_FTE_EXCEEDS_ORGANISATION  the answered own ICT FTE add up to more
                                   than fte_organisatie. -#}
 {%- set max_deviation = plausibility('inhabitants_max_deviation_pct') | float %}
-{%- set bounds = plausibility('bounds') %}
+{%- set bound_findings = plausibility('bound_findings') %}
 {%- set fte_questions = own_ict_fte_questions() %}
 
 with
@@ -34,7 +35,9 @@ questions as (
         edition,
         question_code,
         question_kind,
-        question_text
+        question_text,
+        plausible_min,
+        plausible_max
     from {{ ref('int_findings__questions') }}
 ),
 
@@ -70,18 +73,30 @@ inhabitants as (
         and abs(inwoners - population) / population * 100 > {{ max_deviation }}
 ),
 
-bounds as (
-    {%- for kind, bound in bounds.items() %}
+bound_findings as (
+    {%- for kind, codes in bound_findings.items() %}
     select
         '{{ kind }}' as question_kind,
-        {{ bound.get('min', 'null') }} as lower_bound,
-        {{ bound.get('max', 'null') }} as upper_bound,
-        {{ sql_string(bound.get('below')) }} as below_code,
-        {{ sql_string(bound.get('above')) }} as above_code
+        {{ sql_string(codes.get('below')) }} as below_code,
+        {{ sql_string(codes.get('above')) }} as above_code
     {%- if not loop.last %}
     union all
     {%- endif %}
     {%- endfor %}
+),
+
+bounds as (
+    select
+        questions.edition,
+        questions.question_code,
+        questions.plausible_min as lower_bound,
+        questions.plausible_max as upper_bound,
+        bound_findings.below_code,
+        bound_findings.above_code
+    from questions
+    inner join bound_findings
+        on questions.question_kind = bound_findings.question_kind
+    where questions.plausible_min is not null or questions.plausible_max is not null
 ),
 
 out_of_bounds as (
@@ -109,19 +124,31 @@ out_of_bounds as (
             else 'is hoger dan ' || {{ nl_number('bounds.upper_bound') }}
         end
         || case when questions.question_kind = 'percent' then ' %' else '' end
-        || case questions.question_kind
-            when 'percent' then ': een percentage ligt tussen 0 en 100. Wilt u het antwoord nakijken?'
-            when 'score' then ': een rapportcijfer ligt tussen 1 en 10. Wilt u het antwoord nakijken?'
-            when 'amount' then ': een negatief bedrag is niet aannemelijk. Wilt u het antwoord nakijken?'
-            else '. Wilt u het antwoord nakijken?'
-        end as message
+        || case
+            when questions.question_kind = 'amount' and responses.value < 0
+                then ': een negatief bedrag is niet aannemelijk'
+            when bounds.lower_bound is not null and bounds.upper_bound is not null
+                then
+                    ': '
+                    || case questions.question_kind
+                        when 'percent' then 'een percentage'
+                        when 'score' then 'een rapportcijfer'
+                        else 'het antwoord'
+                    end
+                    || ' ligt tussen ' || {{ nl_number('bounds.lower_bound') }}
+                    || ' en ' || {{ nl_number('bounds.upper_bound') }}
+            else ''
+        end
+        || '. Wilt u het antwoord nakijken?' as message
     from responses
     inner join questions
         on
             responses.edition = questions.edition
             and responses.question_code = questions.question_code
     inner join bounds
-        on questions.question_kind = bounds.question_kind
+        on
+            responses.edition = bounds.edition
+            and responses.question_code = bounds.question_code
     where
         responses.value < bounds.lower_bound
         or responses.value > bounds.upper_bound

@@ -1,7 +1,7 @@
 {{ config(materialized='ephemeral') }}
 
-{#- The numeric questions per edition with kind and the contract's Dutch
-    question text. -#}
+{#- The numeric questions per edition with kind, the contract's Dutch
+    question text and its plausible bounds. -#}
 
 with
 
@@ -10,7 +10,9 @@ questions as (
         edition,
         question_code,
         question_kind,
-        question_text
+        question_text,
+        plausible_min,
+        plausible_max
     from {{ ref('stg_survey__edition_questions') }}
 )
 
