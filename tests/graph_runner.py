@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from dagster import DagsterInstance, materialize
@@ -43,3 +44,15 @@ def run_graph(
         [release_models, published_release], resources=res, instance=instance, raise_on_error=False
     )
     return result.success
+
+
+def published_fixture(
+    base: Path, fixture: Path, editions: list[int], instance: DagsterInstance | None = None
+) -> Path:
+    """Copy a fixture landing zone under `base`, run the graph over it and return the
+    warehouse directory (its release is `published/ictbench.duckdb`)."""
+    landing = base / "landing"
+    shutil.copytree(fixture, landing)
+    warehouse = base / "warehouse"
+    assert run_graph(landing, warehouse, editions, instance=instance)
+    return warehouse

@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,14 +32,14 @@ def findings_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
         from pipelines.assets.report import benchmark_reports, feedback_files
         from tests.conftest import FIXTURES
-        from tests.graph_runner import resources, run_graph
+        from tests.graph_runner import published_fixture, resources
 
         base = tmp_path_factory.mktemp("findings")
-        landing = base / "landing"
-        shutil.copytree(FIXTURES / "findings_landing", landing)
-        warehouse = base / "warehouse"
         instance = DagsterInstance.ephemeral()
-        assert run_graph(landing, warehouse, [2020, 2021], instance=instance)
+        warehouse = published_fixture(
+            base, FIXTURES / "findings_landing", [2020, 2021], instance=instance
+        )
+        landing = base / "landing"
         # one run over the partition range 2020-2021 (BackfillPolicy.single_run)
         result = materialize(
             [feedback_files, benchmark_reports],

@@ -10,22 +10,17 @@ from pathlib import Path
 import pytest
 
 from tests.db import query
-from tests.graph_runner import run_graph
+from tests.graph_runner import published_fixture
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    import shutil
-
     from tests.conftest import FIXTURES
 
     base = tmp_path_factory.mktemp("fixture_refresh")
-    landing = base / "landing"
-    shutil.copytree(FIXTURES / "small_landing", landing)
-    warehouse = base / "warehouse"
-    assert run_graph(landing, warehouse, [2021])
+    warehouse = published_fixture(base, FIXTURES / "small_landing", [2021])
     return warehouse / "published" / "ictbench.duckdb"
 
 

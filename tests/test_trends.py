@@ -8,14 +8,13 @@ total ICT cost / CBS population on 1 January of the boekjaar).
 from __future__ import annotations
 
 import math
-import shutil
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import FIXTURES
 from tests.db import query
-from tests.graph_runner import run_graph
+from tests.graph_runner import published_fixture
 
 pytestmark = pytest.mark.slow
 
@@ -26,10 +25,7 @@ SECURITY = "security_fte_per_100k_inhabitants"
 @pytest.fixture(scope="module")
 def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("merger_refresh")
-    landing = base / "landing"
-    shutil.copytree(FIXTURES / "merger_landing", landing)
-    warehouse = base / "warehouse"
-    assert run_graph(landing, warehouse, [2019, 2020, 2021])
+    warehouse = published_fixture(base, FIXTURES / "merger_landing", [2019, 2020, 2021])
     return warehouse / "published" / "ictbench.duckdb"
 
 
