@@ -3,8 +3,6 @@ schedule audits and publishes what has been built (late submissions arrive for w
 
 from __future__ import annotations
 
-import hashlib
-
 from dagster import (
     DefaultScheduleStatus,
     DefaultSensorStatus,
@@ -16,19 +14,16 @@ from dagster import (
 )
 
 from pipelines.core.contracts import available_editions
+from pipelines.fingerprints import edition_fingerprint
 from pipelines.jobs import EDITION_JOB, RELEASE_JOB
-from pipelines.landing import edition_files, editions_in_landing
+from pipelines.landing import editions_in_landing
 from pipelines.settings import load_settings
 
 
 def landing_fingerprint(edition: int) -> str:
-    """A fingerprint of an edition's files (names and contents) in the landing zone."""
-    settings = load_settings()
-    digest = hashlib.sha256()
-    for path in edition_files(settings.survey_dir / str(edition)):
-        digest.update(path.name.encode())
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()[:16]
+    """What the edition's tables would be built from now (pipelines/fingerprints.py):
+    a new run key whenever its files, its contract, the reference data or the code change."""
+    return edition_fingerprint(load_settings(), edition).digest[:16]
 
 
 @sensor(

@@ -47,10 +47,28 @@ def prepare_dagster_home(settings: Settings) -> Path:
     return home
 
 
+def _warehouse_config() -> dict[str, str]:
+    settings = load_settings()
+    return {"landing": str(settings.landing), "warehouse": str(settings.warehouse)}
+
+
 def _quiet_run_config() -> dict[str, object]:
     # Progress and failure reasons are printed by the CLI itself (without Dagster's stack
     # traces); Dagster's event log still records everything, the UI shows it.
     return {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+
+
+def _error_text(error: object) -> str:
+    """The innermost message of a Dagster error chain: the user code's own reason, not
+    Dagster's wrapper ("Error occurred while executing op …")."""
+    messages: list[str] = []
+    while error is not None:
+        message = str(getattr(error, "message", "") or "").strip()
+        if message and "Error occurred while executing" not in message:
+            messages.append(message.removeprefix("dagster._core.definitions.events.Failure: "))
+        error = getattr(error, "cause", None) or getattr(error, "context", None)
+    # The wrappers come first, the user code's exception last.
+    return messages[-1] if messages else "unknown error (see the refresh log)"
 
 
 def _failure_reasons(result: ExecuteInProcessResult) -> list[str]:
@@ -65,7 +83,7 @@ def _failure_reasons(result: ExecuteInProcessResult) -> list[str]:
             error = event.step_failure_data.error
             if error and error.cls_name == "DagsterAssetCheckFailedError" and reasons:
                 continue  # a blocking check: its reason is already listed above
-            message = error.message.strip() if error else "unknown error"
+            message = _error_text(error) if error else "unknown error"
             reasons.append(f"step {event.step_key} failed: {message}")
     skipped = [e.step_key for e in result.all_events if e.is_step_skipped]
     if skipped:
@@ -120,7 +138,12 @@ def _run_job(
             instance=instance,
             partition_key=partition_key,
             raise_on_error=False,
-            run_config={**_quiet_run_config(), "ops": op_config or {}},
+            run_config={
+                **_quiet_run_config(),
+                "ops": op_config or {},
+                # The settings this refresh resolved, not those of the import's moment.
+                "resources": {"warehouse": {"config": _warehouse_config()}},
+            },
             tags=tags,
         )
     reasons = _failure_reasons(result)
@@ -131,33 +154,42 @@ def _run_job(
     _say(f"  {label}: ok in {elapsed:.1f} s (run {result.run_id[:8]})")
 
 
+def _editions_text(editions: Sequence[int]) -> str:
+    return ", ".join(map(str, editions))
+
+
 def refresh(editions: Sequence[int] | None, pdf: bool = True) -> int:
+    from pipelines.build_state import RefreshPlan, plan_refresh
     from pipelines.core.contracts import available_editions
     from pipelines.landing import editions_in_landing
     from pipelines.refresh_lock import RefreshLockedError, refresh_lock
+    from pipelines.status import build_notice_lines
 
     settings = load_settings()
     export_for_dbt(settings)
+    if not settings.landing.is_dir():
+        _err(f"ictbench: the landing zone {settings.landing} does not exist (ICTBENCH_LANDING)")
+        return 2
     found = editions_in_landing(settings.survey_dir)
-    wanted = sorted(set(editions)) if editions else found
+    requested = sorted(set(editions)) if editions else None
+    wanted = requested or found
     if not wanted:
         _err(f"ictbench: no survey files found under {settings.survey_dir}/<edition>/")
         return 2
     missing_files = [e for e in wanted if e not in found]
     if missing_files:
         _err(
-            "ictbench: no survey files for edition(s) "
-            + ", ".join(map(str, missing_files))
-            + f" under {settings.survey_dir}"
+            f"ictbench: no survey files for edition(s) {_editions_text(missing_files)} "
+            f"under {settings.survey_dir}"
         )
         return 2
     contracts = set(available_editions())
-    no_contract = [e for e in wanted if e not in contracts]
+    no_contract = [e for e in found if e not in contracts]
     if no_contract:
         _err(
-            "ictbench: no data contract for edition(s) "
-            + ", ".join(map(str, no_contract))
-            + " (add data_contracts/edition_<YYYY>.yaml)"
+            f"ictbench: no data contract for edition(s) {_editions_text(no_contract)} "
+            "of the landing zone (add data_contracts/edition_<YYYY>.yaml, or move its "
+            "files out of the landing zone)"
         )
         return 2
 
@@ -171,15 +203,36 @@ def refresh(editions: Sequence[int] | None, pdf: bool = True) -> int:
     logs = settings.warehouse / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     _LOG = logs / f"refresh-{time.strftime('%Y%m%dT%H%M%S')}.log"
-    _say(f"ictbench refresh: editions {', '.join(map(str, wanted))}")
+    _say(f"ictbench refresh: editions {_editions_text(wanted)}")
     _say(f"  landing   {settings.landing}\n  warehouse {settings.warehouse}\n  log       {_LOG}")
     started = time.perf_counter()
+    plan: RefreshPlan | None = None
     try:
         with refresh_lock(settings.lock_file):
+            plan = plan_refresh(settings, requested)
+            for edition in plan.up_to_date:
+                _say(f"  edition {edition}: up to date (built from the current landing zone)")
+            for edition in plan.rebuild:
+                _say(f"  edition {edition}: rebuild ({plan.why[edition]})")
+            for edition in plan.withdrawn:
+                _say(
+                    f"  edition {edition}: no longer in the landing zone; "
+                    "it is dropped and no longer published"
+                )
+            if plan.refused:
+                raise RefreshBlocked(
+                    "\n".join(
+                        f"edition {e} is not built from the current landing zone ({why}), "
+                        "and --edition does not allow rebuilding it"
+                        for e, why in plan.refused.items()
+                    )
+                    + "\nthe release must hold every edition of the landing zone: run "
+                    "`ictbench refresh`, or add " + " ".join(f"--edition {e}" for e in plan.refused)
+                )
             instance = DagsterInstance.get()
             _run_job(instance, REFERENCE_JOB, "reference data")
             blocked: list[str] = []
-            for edition in wanted:
+            for edition in plan.rebuild:
                 try:
                     _run_job(instance, INGEST_JOB, f"ingest and validate {edition}", str(edition))
                 except RefreshBlocked as exc:
@@ -187,7 +240,7 @@ def refresh(editions: Sequence[int] | None, pdf: bool = True) -> int:
             if blocked:
                 raise RefreshBlocked("\n".join(blocked))
             keys = edition_partitions.get_partition_keys()
-            for first, last in contiguous_ranges(keys, [str(e) for e in wanted]):
+            for first, last in contiguous_ranges(keys, [str(e) for e in plan.rebuild]):
                 label = f"models {first}" if first == last else f"models {first}–{last}"
                 _run_job(instance, MODELS_JOB, label, partition_range=(first, last))
             _run_job(instance, RELEASE_JOB, "audit and publish")
@@ -216,6 +269,9 @@ def refresh(editions: Sequence[int] | None, pdf: bool = True) -> int:
         else:
             _err("ictbench: publication blocked; nothing has been published yet.")
         _err(str(exc))
+        if plan is not None:
+            for line in build_notice_lines(settings.build_db, plan.rebuild):
+                _err(line)
         return 1
     _say(f"published in {time.perf_counter() - started:.1f} s")
     _print_summary(settings)
@@ -227,15 +283,21 @@ def refresh(editions: Sequence[int] | None, pdf: bool = True) -> int:
 
 
 def _print_summary(settings: Settings) -> None:
-    from pipelines.status import edition_status
+    from pipelines.status import edition_status, published_notice_lines
 
     rows = edition_status(settings.published_db)
-    _say("\nedition  participants  superseded  rejected rows  rejections  empty")
+    _say(
+        "\nedition  participants  superseded  rejected rows  rejections  empty"
+        "  no population  not read  warnings"
+    )
     for row in rows:
         _say(
             f"{row.edition:>7}  {row.loaded:>12}  {row.superseded:>10}  "
             f"{row.rejected_rows:>13}  {row.rejections:>10}  {row.empty:>5}"
+            f"  {row.no_population:>13}  {row.not_read:>8}  {row.warnings:>8}"
         )
+    for line in published_notice_lines(settings.published_db):
+        _say(line)
     _say(f"\nrelease: {settings.published_db}")
     _say(f"parquet: {settings.published_dir / 'parquet'}")
     _say(
@@ -246,7 +308,7 @@ def _print_summary(settings: Settings) -> None:
     )
 
 
-def validate(path: Path, edition: int) -> int:
+def validate(path: Path, edition: int | None) -> int:
     from pipelines.validation_report import validate_file
 
     settings = load_settings()
@@ -284,18 +346,60 @@ def build_parser() -> argparse.ArgumentParser:
         "validate", help="check one survey file against its edition's contract (loads nothing)"
     )
     validate_cmd.add_argument("file", type=Path)
-    validate_cmd.add_argument("--edition", type=int, required=True, metavar="YEAR")
+    validate_cmd.add_argument(
+        "--edition",
+        type=int,
+        metavar="YEAR",
+        help="the edition (default: the folder's, for a file in <landing>/survey/<YYYY>/)",
+    )
     commands.add_parser("status", help="per edition: loaded, rejected, flagged, published")
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def _run_command(args: argparse.Namespace) -> int:
     if args.command == "refresh":
         return refresh(args.edition, pdf=args.pdf)
     if args.command == "validate":
         return validate(args.file, args.edition)
     return status()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Every refusal names its cause on stderr; no stack trace reaches the terminal (the
+    refresh log and the Dagster event log keep the details)."""
+    import duckdb
+
+    from pipelines.resources import BuildInUseError
+    from pipelines.settings import SettingsError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return _run_command(args)
+    except SettingsError as exc:
+        _err(f"ictbench: {exc}")
+        return 2
+    except BuildInUseError as exc:
+        _err(f"ictbench: {exc}")
+        _err("  (nothing new was published; the previous release, if any, is untouched)")
+        return 1
+    except OSError as exc:
+        where = f": {exc.filename}" if exc.filename else ""
+        _err(f"ictbench: cannot write or read the warehouse{where}: {exc.strerror or exc}")
+        _err("  (nothing new was published; the previous release, if any, is untouched)")
+        return 1
+    except duckdb.Error as exc:
+        _err(f"ictbench: the warehouse database refused: {exc}")
+        _err("  (nothing new was published; the previous release, if any, is untouched)")
+        return 1
+    except Exception as exc:  # the last resort: a cause in words, the trace in the log
+        import traceback
+
+        with contextlib.suppress(OSError), _LOG.open("a") as log:
+            traceback.print_exc(file=log)
+        _err(f"ictbench: failed: {type(exc).__name__}: {exc}")
+        if Path(os.devnull) != _LOG:
+            _err(f"  details: {_LOG}")
+        return 1
 
 
 if __name__ == "__main__":

@@ -2,23 +2,48 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import pandas as pd
 
 from pipelines.core.contracts import EditionContract
 from pipelines.core.submissions import ResolvedEdition
 from pipelines.core.survey_reader import FileReadResult
+from pipelines.landing import UnreadEntry
+from pipelines.raw_tables import RAW_TABLES, declared_columns
+
+
+def _frame(table: str, records: Iterable[Mapping[str, object]]) -> pd.DataFrame:
+    """The rows of a raw table, with its columns even when there is no row."""
+    columns = [name for name, _ in declared_columns(RAW_TABLES[table])]
+    return pd.DataFrame.from_records(list(records), columns=columns)
 
 
 def edition_frames(
     contract: EditionContract,
     files: Sequence[FileReadResult],
     resolved: ResolvedEdition,
+    unread: Sequence[UnreadEntry] = (),
 ) -> dict[str, pd.DataFrame]:
     """The rows of every per-edition raw table for one edition."""
     edition = contract.edition
-    source_files = pd.DataFrame(
+    not_read: list[Mapping[str, object]] = [
+        {
+            "edition": edition,
+            "source_file": entry.name,
+            "kind": "refused" if entry.refused else "not_read",
+            "message": entry.reason,
+        }
+        for entry in unread
+    ]
+    warnings: list[Mapping[str, object]] = [
+        {"edition": edition, "source_file": f.source_file, "kind": "warning", "message": warning}
+        for f in files
+        for warning in f.warnings
+    ]
+    notices = _frame("survey_file_notices", not_read + warnings)
+    source_files = _frame(
+        "survey_source_files",
         [
             {
                 "edition": edition,
@@ -30,9 +55,10 @@ def edition_frames(
                 "reason": f.unusable_reason,
             }
             for f in files
-        ]
+        ],
     )
-    submissions = pd.DataFrame(
+    submissions = _frame(
+        "survey_submissions",
         [
             {
                 "edition": edition,
@@ -47,10 +73,11 @@ def edition_frames(
                 "superseded_by": r.superseded_by,
             }
             for r in resolved.records
-        ]
+        ],
     )
     questions = contract.numeric_questions
-    answers = pd.DataFrame(
+    answers = _frame(
+        "survey_answers",
         [
             {
                 "edition": edition,
@@ -63,9 +90,10 @@ def edition_frames(
             }
             for s in resolved.loaded
             for question in questions
-        ]
+        ],
     )
-    rejections = pd.DataFrame(
+    rejections = _frame(
+        "survey_rejections",
         [
             {
                 "edition": edition,
@@ -76,9 +104,10 @@ def edition_frames(
                 "reason": r.reason,
             }
             for r in resolved.rejections
-        ]
+        ],
     )
-    edition_questions = pd.DataFrame(
+    edition_questions = _frame(
+        "survey_edition_questions",
         [
             {
                 "edition": edition,
@@ -92,7 +121,7 @@ def edition_frames(
             }
             for column in contract.columns
             if column.question in questions
-        ]
+        ],
     )
     return {
         "survey_source_files": source_files,
@@ -100,4 +129,5 @@ def edition_frames(
         "survey_answers": answers,
         "survey_rejections": rejections,
         "survey_edition_questions": edition_questions,
+        "survey_file_notices": notices,
     }

@@ -35,6 +35,12 @@ RAW_TABLES: Mapping[str, str] = {
         edition integer not null, question_code varchar not null, kind varchar not null,
         unit varchar, required boolean not null, question_text varchar,
         plausible_min double, plausible_max double""",
+    # What a reader should know that is neither a loaded value nor a rejected cell: a
+    # file or folder of the edition that was not read, a reader warning (an unknown
+    # column, hidden rows, an encoding guess). kind: not_read | refused | warning.
+    "survey_file_notices": """
+        edition integer not null, source_file varchar not null, kind varchar not null,
+        message varchar not null""",
     "cbs_municipalities": """
         municipality_code varchar not null, municipality_name varchar not null,
         province_code varchar, province_name varchar, valid_from date not null, valid_to date""",
@@ -51,6 +57,7 @@ EDITION_TABLES = (
     "survey_answers",
     "survey_rejections",
     "survey_edition_questions",
+    "survey_file_notices",
 )
 
 AUDIT_TABLES: Mapping[str, str] = {
@@ -58,6 +65,14 @@ AUDIT_TABLES: Mapping[str, str] = {
     "edition_checks": """
         edition integer not null, check_name varchar not null, passed boolean not null,
         detail varchar""",
+    # What each edition's tables were built from (pipelines/fingerprints.py); `modelled`
+    # once its dbt models were built from exactly that ingest.
+    "edition_builds": """
+        edition integer not null, files_sha256 varchar not null,
+        contract_sha256 varchar not null, reference_sha256 varchar not null,
+        code_sha256 varchar not null, modelled boolean not null""",
+    # The fingerprint of the reference data loaded into raw.cbs_* (one row).
+    "reference_build": "reference_sha256 varchar not null",
 }
 
 

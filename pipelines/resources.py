@@ -2,14 +2,35 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import duckdb
 from dagster import ConfigurableResource
 
 from pipelines.raw_tables import ensure_schema
 from pipelines.settings import Settings, export_for_dbt, load_settings
+
+
+class BuildInUseError(RuntimeError):
+    """Another process holds the private build database."""
+
+
+def connect_build(build_db: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the build database; if another process holds it, say which one, in words."""
+    try:
+        return duckdb.connect(str(build_db), read_only=read_only)
+    except duckdb.IOException as exc:
+        if "lock" not in str(exc).lower():
+            raise
+        holder = re.search(r"held in (.+)", str(exc))
+        raise BuildInUseError(
+            f"the build database {build_db} is in use by another process"
+            + (f" ({holder.group(1).strip()})" if holder else "")
+            + "; close it (a DuckDB session, a Dagster UI run, a stuck refresh) and try again"
+        ) from None
 
 
 class WarehouseResource(ConfigurableResource):
@@ -38,7 +59,7 @@ class WarehouseResource(ConfigurableResource):
         """A short-lived connection to the private build DB (closed before dbt runs)."""
         settings = self.settings
         settings.build_dir.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(settings.build_db), read_only=read_only)
+        con = connect_build(settings.build_db, read_only=read_only)
         try:
             if not read_only:
                 ensure_schema(con)

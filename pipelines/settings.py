@@ -25,6 +25,10 @@ LANDING_VAR = "ICTBENCH_LANDING"
 WAREHOUSE_VAR = "ICTBENCH_WAREHOUSE"
 
 
+class SettingsError(ValueError):
+    """A setting is present but unusable."""
+
+
 @dataclass(frozen=True)
 class Settings:
     """Resolved, absolute locations of the landing zone and the warehouse."""
@@ -82,8 +86,19 @@ def load_settings(
     env = dict(os.environ if environ is None else environ)
     dotenv_file = dotenv_path if dotenv_path is not None else Path.cwd() / ".env"
     from_file = {k: v for k, v in dotenv_values(dotenv_file).items() if v is not None}
-    landing = env.get(LANDING_VAR) or from_file.get(LANDING_VAR) or str(SAMPLE_LANDING)
-    warehouse = env.get(WAREHOUSE_VAR) or from_file.get(WAREHOUSE_VAR) or "warehouse"
+
+    def setting(name: str, default: str) -> str:
+        value = env[name] if name in env else from_file.get(name)
+        if value is None:
+            return default
+        if not value.strip():
+            # Set but empty is a mistake (an unset shell variable?), never the default.
+            source = "the environment" if name in env else str(dotenv_file)
+            raise SettingsError(f"{name} is set but empty (in {source}); unset it or give a path")
+        return value
+
+    landing = setting(LANDING_VAR, str(SAMPLE_LANDING))
+    warehouse = setting(WAREHOUSE_VAR, "warehouse")
     return Settings(
         landing=Path(landing).expanduser().resolve(),
         warehouse=Path(warehouse).expanduser().resolve(),

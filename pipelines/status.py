@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +22,9 @@ class EditionStatus:
     empty: int
     rejections: int
     findings: int | None
+    not_read: int = 0
+    warnings: int = 0
+    no_population: int = 0
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
@@ -47,9 +50,25 @@ def edition_status(published_db: Path) -> list[EditionStatus]:
                     "select edition, count(*) from marts.plausibility_findings group by 1"
                 ).fetchall()
             )
+        no_population: dict[int, int] = {}
+        if has_findings:
+            no_population = dict(
+                con.execute(
+                    "select edition, count(*) from marts.plausibility_findings "
+                    "where finding_code = 'NO_POPULATION' group by 1"
+                ).fetchall()
+            )
         rejections = dict(
             con.execute("select edition, count(*) from marts.rejected_rows group by 1").fetchall()
         )
+        notices: dict[tuple[int, str], int] = {}
+        if _has_table(con, "file_notices"):
+            notices = {
+                (int(e), str(k)): int(n)
+                for e, k, n in con.execute(
+                    "select edition, notice_kind, count(*) from marts.file_notices group by all"
+                ).fetchall()
+            }
         rows = con.execute(
             """
             select edition, count(*),
@@ -72,9 +91,98 @@ def edition_status(published_db: Path) -> list[EditionStatus]:
             empty=int(empty),
             rejections=int(rejections.get(e, 0)),
             findings=int(findings.get(e, 0)) if has_findings else None,
+            not_read=notices.get((e, "not_read"), 0) + notices.get((e, "refused"), 0),
+            warnings=notices.get((e, "warning"), 0),
+            no_population=int(no_population.get(e, 0)),
         )
         for e, n, loaded, sup, rej, empty in rows
     ]
+
+
+# Per edition, how many rejections the CLI lists one by one (the rest: marts.rejected_rows).
+LISTED_REJECTIONS = 10
+
+
+def _rejection_line(
+    file: str, row: int | None, column: str | None, raw: str | None, reason: str
+) -> str:
+    where = f"row {row}" if row is not None else "whole file"
+    column_text = f", column {column}" if column else ""
+    value = f" (value {raw!r})" if raw is not None else ""
+    return f"{file}, {where}{column_text}: {reason}{value}"
+
+
+def notice_lines(
+    con: duckdb.DuckDBPyConnection, *, release: bool, editions: Sequence[int] | None = None
+) -> list[str]:
+    """What was not read, refused, warned about or rejected, per edition, as lines.
+
+    `release`: read the published marts; otherwise the build's raw tables (a blocked
+    refresh shows what it found)."""
+    notices_table = "marts.file_notices" if release else "raw.survey_file_notices"
+    kind_column = "notice_kind" if release else "kind"
+    rejections_table = "marts.rejected_rows" if release else "raw.survey_rejections"
+    lines: list[str] = []
+    chosen = ", ".join(str(int(e)) for e in editions or ())
+    only = "true" if editions is None else f"edition in ({chosen or 'null'})"
+    try:
+        notices = con.execute(
+            f"select edition, source_file, {kind_column}, message from {notices_table} "
+            f"where {only} order by edition, source_file, message"
+        ).fetchall()
+        rejections = con.execute(
+            f"""
+            select edition, source_file, source_row, column_name, raw_value, reason,
+                count(*) over (partition by edition) as n,
+                row_number() over (
+                    partition by edition order by source_file, source_row nulls first,
+                    column_name, reason
+                ) as i
+            from {rejections_table}
+            where {only}
+            qualify i <= {LISTED_REJECTIONS}
+            order by edition, i
+            """
+        ).fetchall()
+    except duckdb.CatalogException:
+        return lines
+    labels = {"not_read": "not read", "refused": "refused", "warning": "warning"}
+    for edition, source_file, kind, message in notices:
+        text = message if message.startswith(f"{source_file}:") else f"{source_file}: {message}"
+        lines.append(f"edition {edition}: {labels.get(kind, kind)}: {text}")
+    for edition, file, row, column, raw, reason, n, i in rejections:
+        where = _rejection_line(file, row, column, raw, reason)
+        lines.append(f"edition {edition}: rejected: {where}")
+        if i == LISTED_REJECTIONS and n > LISTED_REJECTIONS:
+            lines.append(
+                f"edition {edition}: … and {n - LISTED_REJECTIONS} more rejections "
+                f"(select * from {rejections_table} where edition = {edition})"
+            )
+    return lines
+
+
+def published_notice_lines(published_db: Path) -> list[str]:
+    if not published_db.exists():
+        return []
+    con = duckdb.connect(str(published_db), read_only=True)
+    try:
+        return notice_lines(con, release=True)
+    finally:
+        con.close()
+
+
+def build_notice_lines(build_db: Path, editions: Sequence[int] | None = None) -> list[str]:
+    """What the private build found (for a refresh that was blocked)."""
+    if not build_db.exists():
+        return []
+    try:
+        con = duckdb.connect(str(build_db), read_only=True)
+    except duckdb.Error:
+        return []
+    try:
+        return notice_lines(con, release=False, editions=editions)
+    finally:
+        con.close()
 
 
 def _build_only(settings: Settings, published: set[int]) -> list[str]:
@@ -118,13 +226,19 @@ def print_status(settings: Settings, say: Callable[[str], None]) -> int:
         say(f"  created {release.get('created_at', '?')}")
     rows = edition_status(settings.published_db)
     if rows:
-        say("\nedition  rows in  loaded  superseded  rejected  empty  rejections  findings")
+        say(
+            "\nedition  rows in  loaded  superseded  rejected  empty  rejections  findings"
+            "  no population  not read  warnings"
+        )
         for r in rows:
             findings = "-" if r.findings is None else str(r.findings)
             say(
                 f"{r.edition:>7}  {r.rows_in:>7}  {r.loaded:>6}  {r.superseded:>10}  "
                 f"{r.rejected_rows:>8}  {r.empty:>5}  {r.rejections:>10}  {findings:>8}"
+                f"  {r.no_population:>13}  {r.not_read:>8}  {r.warnings:>8}"
             )
+        for line in published_notice_lines(settings.published_db):
+            say(line)
     for line in _build_only(settings, {r.edition for r in rows}):
         say(line)
     return 0

@@ -18,6 +18,7 @@ STAGES = {
     "files_usable": "validation",
     "rows_accounted_for": "validation",
     "contract_expectations": "validation",
+    "population_available": "validation",
     "cbs_reference": "ingest",
     "survey_submissions": "ingest",
     "edition_models": "dbt",

@@ -124,7 +124,7 @@ QUESTIONS: tuple[Question, ...] = (
 QBY = {q.code: q for q in QUESTIONS}
 REQUIRED_KINDS = frozenset({"code", "integer", "timestamp"})
 NUMERIC_KINDS = frozenset({"count", "fte", "amount", "percent", "score"})
-EXTRA_COLUMN = "opmerking"  # not a question: an unknown column, reported and ignored
+EXTRA_COLUMN = "opmerking"  # not a question: an unknown column, its remarks rejected cells
 
 
 def questions_for(edition: int) -> list[Question]:
@@ -1624,7 +1624,8 @@ status, the planted situations, counts per file), for tests.
 Column order: canonical (spec table order) in 2019, 2020, 2022, `export_2023.xlsx` and
 `nalevering_2023.xlsx`; **shuffled** in `export_2021.csv`, `correctie_2023.xlsx` and
 `export_2024.xlsx`. `export_2024.xlsx` has one unknown extra column `opmerking`
-(free-text remarks; must be reported and ignored — not blocking).
+(free-text remarks; reported, and each non-empty remark is a `rejected_rows` entry
+(reason: unknown column) while the rest of its row loads — not blocking).
 
 ## Reference data: the fictitious country
 About 160 municipalities in 12 provinces (codes 20–31, invented names). Population on

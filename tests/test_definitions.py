@@ -29,8 +29,13 @@ def test_the_checks_on_each_edition_block_what_follows() -> None:
         for checks_def in defs.asset_checks or []
         for spec in checks_def.check_specs  # type: ignore[union-attr]
     }
-    assert {"files_usable", "rows_accounted_for", "contract_expectations"} <= set(checks)
-    assert all(checks[name].blocking for name in ("files_usable", "contract_expectations"))
+    blocking = ("files_usable", "contract_expectations", "population_available")
+    assert {"rows_accounted_for", *blocking} <= set(checks)
+    assert all(checks[name].blocking for name in blocking)
+    ingest = defs.resolve_job_def("ingest_job")
+    assert "population_available" in {
+        k.name for k in ingest.asset_layer.asset_graph.asset_check_keys
+    }
 
 
 def test_jobs_sensor_and_schedule() -> None:

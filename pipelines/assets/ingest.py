@@ -3,6 +3,7 @@
 from collections.abc import Iterator
 from datetime import date
 
+import pandas as pd
 from dagster import (
     AssetExecutionContext,
     AssetKey,
@@ -13,17 +14,21 @@ from dagster import (
     multi_asset,
 )
 
+from pipelines.build_state import forget_build, loaded_reference, record_ingested, record_reference
 from pipelines.core.contracts import load_contract
 from pipelines.core.reference_data import (
+    ReferenceDataError,
+    check_mergers,
     load_mergers,
     load_municipal_division,
     load_population,
     municipalities_on,
 )
 from pipelines.core.submissions import resolve_submissions
-from pipelines.core.survey_reader import read_survey_file
+from pipelines.core.survey_reader import read_survey_file, refused_file
+from pipelines.fingerprints import edition_fingerprint, reference_fingerprint
 from pipelines.ingest_frames import edition_frames
-from pipelines.landing import edition_files, ignored_files
+from pipelines.landing import edition_files, unread_entries
 from pipelines.partitions import edition_partitions
 from pipelines.raw_tables import EDITION_TABLES, RAW_SCHEMA, replace_edition, replace_table
 from pipelines.resources import WarehouseResource
@@ -68,18 +73,27 @@ def cbs_reference(
     context: AssetExecutionContext, warehouse: WarehouseResource
 ) -> Iterator[MaterializeResult]:
     reference = warehouse.settings.reference_dir
+    # Taken before reading: if a file changes meanwhile, publication sees the difference.
+    reference_sha256 = reference_fingerprint(reference)
     division_path = reference / DIVISION_FILE
     if not division_path.exists():
         raise Failure(description=f"missing reference file {division_path}")
-    division = load_municipal_division(division_path)
-    population = load_population(reference / POPULATION_DIR)
     mergers_path = reference / MERGERS_FILE
-    mergers = load_mergers(mergers_path) if mergers_path.exists() else None
+    try:
+        division = load_municipal_division(division_path)
+        population = load_population(reference / POPULATION_DIR)
+        mergers = load_mergers(mergers_path) if mergers_path.exists() else None
+        if mergers is not None:
+            check_mergers(mergers, division, mergers_path, division_path)
+    except ReferenceDataError as exc:
+        # the description is what the CLI prints: file, line and rule broken
+        raise Failure(description=str(exc)) from exc
     with warehouse.build_connection() as con:
         replace_table(con, "cbs_municipalities", division)
         replace_table(con, "cbs_population", population)
-        if mergers is not None:
-            replace_table(con, "cbs_mergers", mergers)
+        # No herindelingen.csv means no mergers: never keep an earlier file's rows.
+        replace_table(con, "cbs_mergers", mergers if mergers is not None else pd.DataFrame())
+        record_reference(con, reference_sha256)
     years = sorted({d.year for d in population["reference_date"]})
     yield MaterializeResult(
         asset_key=raw_key("cbs_municipalities"),
@@ -120,21 +134,26 @@ def survey_submissions(
     contract = load_contract(edition)
     settings = warehouse.settings
     edition_dir = settings.survey_dir / str(edition)
-    paths = edition_files(edition_dir)
-    if not paths:
-        raise Failure(description=f"edition {edition}: no .csv or .xlsx files in {edition_dir}")
-    for path in ignored_files(edition_dir):
-        context.log.warning(f"edition {edition}: {path.name} is not a survey export; ignored")
-
     with warehouse.build_connection() as con:
+        # Not built until ingest, checks and models all finished from these very inputs.
+        forget_build(con, edition)
+        reference_sha256 = loaded_reference(con)
         division = con.execute(
             "select municipality_code, valid_from, valid_to from raw.cbs_municipalities"
         ).df()
-    if division.empty:
+    if reference_sha256 is None or division.empty:
         raise Failure(description="the CBS municipal division is not loaded (run cbs_reference)")
+    # Taken before reading: if a file changes meanwhile, publication sees the difference.
+    fingerprint = edition_fingerprint(settings, edition, reference=reference_sha256)
+    paths = edition_files(edition_dir)
+    unread = unread_entries(edition_dir)
+    for entry in unread:
+        context.log.warning(f"edition {edition}: {entry.name}: {entry.reason}")
+    # A refused file (a link out of the landing zone) is an unusable file: it blocks.
+    results = [refused_file(e.name, e.reason) for e in unread if e.refused]
+    if not paths and not results:
+        raise Failure(description=f"edition {edition}: no .csv or .xlsx files in {edition_dir}")
     valid_codes = municipalities_on(division, date(contract.boekjaar, 1, 1))
-
-    results = []
     for path in paths:
         result = read_survey_file(path, contract, valid_codes)
         if result.unusable_reason:
@@ -143,9 +162,10 @@ def survey_submissions(
             context.log.warning(f"{path.name}: {warning}")
         results.append(result)
     resolved = resolve_submissions(results)
-    frames = edition_frames(contract, results, resolved)
+    frames = edition_frames(contract, results, resolved, unread)
     with warehouse.build_connection() as con:
         replace_edition(con, edition, frames)
+        record_ingested(con, edition, fingerprint)
 
     statuses = frames["survey_submissions"]["status"].value_counts().to_dict()
     for table in EDITION_TABLES:

@@ -4,6 +4,7 @@ from dagster import AssetExecutionContext, Failure, MaterializeResult, MetadataV
 
 from pipelines.assets.transform import mart_keys
 from pipelines.audit import audit_build
+from pipelines.build_state import publication_problems
 from pipelines.release import publish
 from pipelines.resources import WarehouseResource
 
@@ -22,7 +23,8 @@ def published_release(
 ) -> MaterializeResult:
     settings = warehouse.settings
     with warehouse.build_connection(read_only=True) as con:
-        problems = audit_build(con)
+        # Publish nothing but a clean rebuild of the current landing zone.
+        problems = audit_build(con) + publication_problems(con, settings)
     if problems:
         raise Failure(
             description="publication blocked; the previous release is untouched:\n- "

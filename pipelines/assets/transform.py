@@ -13,10 +13,19 @@ from pathlib import Path
 from typing import Any
 
 from dagster import AssetExecutionContext, AssetKey, BackfillPolicy
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DbtCliInvocation,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
 from packaging import version
 
+from pipelines.build_state import drop_editions, editions_in_build, record_modelled
 from pipelines.dbt_args import EDITION_SELECTOR, RELEASE_SELECTOR, dbt_build_args
+from pipelines.dbt_launcher import LAUNCHER_NAME, parent_pid_env
+from pipelines.fingerprints import landing_fingerprints
 from pipelines.partitions import edition_partitions
 from pipelines.resources import WarehouseResource
 from pipelines.settings import DBT_PROJECT_DIR
@@ -60,9 +69,16 @@ class VenvDbtCliResource(DbtCliResource):
 
 
 def dbt_executable() -> str:
-    """dbt from this interpreter's environment (the project's .venv), not whatever is on PATH."""
-    beside_python = Path(sys.executable).parent / "dbt"
-    return str(beside_python) if beside_python.exists() else shutil.which("dbt") or "dbt"
+    """What dagster-dbt runs as `dbt`: `ictbench-dbt` (pipelines/dbt_launcher.py) from this
+    interpreter's environment (the project's .venv), not whatever is on PATH. It execs
+    that environment's dbt, which is SIGKILLed when the process that started it dies, so
+    a killed refresh leaves no dbt holding the build database. Without the launcher
+    installed (`make setup` installs it), that dbt itself."""
+    bin_dir = Path(sys.executable).parent
+    for name in (LAUNCHER_NAME, "dbt"):
+        if (bin_dir / name).exists():
+            return str(bin_dir / name)
+    return shutil.which("dbt") or "dbt"
 
 
 def dbt_resource() -> DbtCliResource:
@@ -70,6 +86,17 @@ def dbt_resource() -> DbtCliResource:
     if Path(dbt_executable()).parent == Path(sys.executable).parent:
         return VenvDbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())  # type: ignore[arg-type]
     return DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())
+
+
+def start_dbt(
+    dbt: DbtCliResource, args: list[str], context: AssetExecutionContext
+) -> DbtCliInvocation:
+    """Start dbt, telling the launcher which process starts it: a launcher whose parent
+    died before it could ask for the death signal then exits instead of running dbt.
+    dagster-dbt starts dbt inside `cli()` from this (the op's) thread, which streams
+    dbt's output until dbt has exited: the death signal cannot fire early."""
+    with parent_pid_env():
+        return dbt.cli(args, context=context)
 
 
 @dbt_assets(
@@ -86,8 +113,11 @@ def edition_models(
     context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
 ) -> Iterator[Any]:
     warehouse.export_for_dbt()
-    args = dbt_build_args([int(key) for key in context.partition_keys])
-    yield from dbt.cli(args, context=context).stream()
+    editions = [int(key) for key in context.partition_keys]
+    yield from start_dbt(dbt, dbt_build_args(editions), context).stream()
+    # dbt failed → stream() raised above and these editions stay unbuilt.
+    with warehouse.build_connection() as con:
+        record_modelled(con, editions)
 
 
 @dbt_assets(
@@ -100,8 +130,15 @@ def edition_models(
 def release_models(
     context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
 ) -> Iterator[Any]:
+    # Editions withdrawn from the landing zone leave the build before the release-wide
+    # models read it (the audit refuses a build that still holds one).
+    with warehouse.build_connection() as con:
+        withdrawn = sorted(editions_in_build(con) - set(landing_fingerprints(warehouse.settings)))
+        drop_editions(con, withdrawn)
+    for edition in withdrawn:
+        context.log.warning(f"edition {edition}: no longer in the landing zone; dropped")
     warehouse.export_for_dbt()
-    yield from dbt.cli(dbt_build_args(None), context=context).stream()
+    yield from start_dbt(dbt, dbt_build_args(None), context).stream()
 
 
 def mart_keys() -> list[AssetKey]:

@@ -7,6 +7,7 @@ same run, and its outcome is stored in `audit.edition_checks` so that publicatio
 """
 
 import warnings
+from datetime import date
 from typing import Any
 
 import duckdb
@@ -19,7 +20,7 @@ from dagster import (
     asset_check,
 )
 
-from pipelines.assets.ingest import SUBMISSIONS_KEY
+from pipelines.assets.ingest import POPULATION_DIR, SUBMISSIONS_KEY
 from pipelines.core.contracts import load_contract
 from pipelines.core.expectations import validate_loaded_submissions
 from pipelines.partitions import edition_partitions
@@ -168,4 +169,62 @@ def contract_expectations(
         )
 
 
-survey_checks = [files_usable, rows_accounted_for, contract_expectations]
+@asset_check(
+    asset=SUBMISSIONS_KEY,
+    blocking=True,
+    partitions_def=edition_partitions,
+    description=(
+        "The CBS population holds 1 January of the edition's boekjaar (per-inhabitant "
+        "indicators and peer groups need it); participants without one are listed."
+    ),
+)
+def population_available(
+    context: AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> AssetCheckResult:
+    edition = int(context.partition_key)
+    boekjaar = load_contract(edition).boekjaar
+    on = date(boekjaar, 1, 1)
+    with warehouse.build_connection() as con:
+        known = con.execute(
+            "select count(population) from raw.cbs_population where reference_date = ?", [on]
+        ).fetchone()
+        n_known = int(known[0]) if known else 0
+        if not n_known:
+            folder = warehouse.settings.reference_dir / POPULATION_DIR
+            detail = (
+                f"no CBS population on 1 January {boekjaar} (boekjaar of edition {edition}) "
+                f"in {folder}; add the StatLine 03759ned export holding {boekjaar}"
+            )
+            return _result(con, edition, "population_available", False, detail)
+        # one participant without population: not blocking, a NO_POPULATION finding instead
+        without = [
+            str(r[0])
+            for r in con.execute(
+                """
+                select s.municipality_code
+                from raw.survey_submissions as s
+                left join raw.cbs_population as p
+                    on p.municipality_code = s.municipality_code and p.reference_date = ?
+                where s.edition = ? and s.status = 'loaded' and p.population is null
+                order by 1
+                """,
+                [on, edition],
+            ).fetchall()
+        ]
+        detail = f"CBS population on 1 January {boekjaar} for {n_known} municipalities"
+        if without:
+            detail += (
+                f"; none for participant(s) {', '.join(without)} (finding NO_POPULATION: "
+                "no per-inhabitant indicators, no peer group)"
+            )
+        return _result(
+            con,
+            edition,
+            "population_available",
+            True,
+            detail,
+            {"participants_without_population": MetadataValue.json(without)},
+        )
+
+
+survey_checks = [files_usable, rows_accounted_for, contract_expectations, population_available]

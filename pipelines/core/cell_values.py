@@ -11,10 +11,11 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
+from typing import Final
 
 from openpyxl.styles.numbers import is_date_format
 
-from pipelines.core.contracts import ColumnSpec, EditionContract
+from pipelines.core.contracts import BOEKJAAR, ColumnSpec, EditionContract
 from pipelines.core.dutch_values import (
     ParseError,
     clean_text,
@@ -31,6 +32,17 @@ from pipelines.core.dutch_values import (
 )
 
 CellScalar = str | int | float | Decimal | bool | datetime | date | time | None
+
+# Values that cannot be true for any column (spec: "Values that cannot be true"). No amount,
+# count, FTE, percentage or score of a municipality comes near 10^15 in its canonical unit;
+# beyond it a value is a typing error, and it could not be stored exactly (a double holds
+# integers exactly up to 2^53, about 9 * 10^15; DuckDB BIGINT up to about 9.2 * 10^18).
+MAX_ABS_VALUE: Final = Decimal(10) ** 15
+# A boekjaar outside these years is no year the benchmark can be about (and a value like
+# 99999999999 would overflow the INTEGER column downstream).
+PLAUSIBLE_YEARS: Final = (1900, 2100)
+_MAX_DIGITS: Final = 15
+_SHOWN_CHARS: Final = 40
 
 
 @dataclass(frozen=True)
@@ -128,7 +140,9 @@ def parse_cell(cell: RawCell, column: ColumnSpec, contract: EditionContract) -> 
 
     code -> ``GM####``; text -> stripped text; integer/count -> int (counts as float in
     answers); amount/fte/percent/score -> float in the canonical unit; timestamp -> datetime.
-    Bounds are *not* checked here (see :func:`check_impossible`).
+    A number beyond ``MAX_ABS_VALUE`` (10^15) in the canonical unit, or not finite, cannot
+    be true for any column and raises :class:`ParseError`; the column's own bounds are *not*
+    checked here (see :func:`check_impossible`).
     """
     if cell.merged_range is not None:
         if cell.merged_anchor:
@@ -161,9 +175,26 @@ def parse_cell(cell: RawCell, column: ColumnSpec, contract: EditionContract) -> 
     if isinstance(value, bool):
         raise ParseError(f"boolean where a number is expected: {cell.as_text()!r}")
     number = _number(cell, column, contract)
+    # (a first cheap test, so that scaling never overflows the decimal context)
+    too_large = not number.is_finite() or number.adjusted() > 2 * _MAX_DIGITS
+    canonical = Decimal(0) if too_large else number * column.factor
+    if too_large or abs(canonical) > MAX_ABS_VALUE:
+        raise ParseError(
+            f"impossible value for {column.kind}: {_shorten(cell.as_text())} (beyond 10^15"
+            f"{' euros' if column.kind == 'amount' else ''} in absolute value; "
+            "not a real answer)"
+        )
     if column.is_whole_number:
         return require_whole(number, value)
-    return float(number * column.factor)
+    return float(canonical)
+
+
+def _shorten(raw: str) -> str:
+    """The raw value quoted for a reason, cut short (a 400-digit number stays in raw_value)."""
+    text = raw.strip()
+    if len(text) > _SHOWN_CHARS:
+        return repr(text[: _SHOWN_CHARS - 10]) + f"... ({len(text)} characters)"
+    return repr(text)
 
 
 def _number(cell: RawCell, column: ColumnSpec, contract: EditionContract) -> Decimal:
@@ -202,16 +233,33 @@ def _timestamp(value: CellScalar, number_format: str | None) -> datetime:
                 f"date without a time: {value:%Y-%m-%d} (cell format {number_format!r}); "
                 "expected a date and time"
             )
-        return normalize_cell_datetime(value)
+        return _plausible_instant(normalize_cell_datetime(value))
     if isinstance(value, date):
         raise ParseError(f"date without a time: {value.isoformat()!r}")
     if isinstance(value, str):
-        return parse_timestamp_text(value)
+        return _plausible_instant(parse_timestamp_text(value))
     raise ParseError(f"a {type(value).__name__} where a date-time is expected: {value!r}")
 
 
+def _plausible_instant(value: datetime) -> datetime:
+    if not PLAUSIBLE_YEARS[0] <= value.year <= PLAUSIBLE_YEARS[1]:
+        raise ParseError(
+            f"not a plausible submission time: {value:%Y-%m-%d %H:%M} (expected a year "
+            f"between {PLAUSIBLE_YEARS[0]} and {PLAUSIBLE_YEARS[1]})"
+        )
+    return value
+
+
 def check_impossible(value: float | int, column: ColumnSpec, raw: str) -> str | None:
-    """Reason when ``value`` is outside the column's impossible bounds, else ``None``."""
+    """Reason when ``value`` is outside the column's impossible bounds, else ``None``.
+
+    A ``boekjaar`` must be a plausible year (``PLAUSIBLE_YEARS``); whether it is the
+    edition's boekjaar is the reader's check."""
+    if column.question == BOEKJAAR and not PLAUSIBLE_YEARS[0] <= value <= PLAUSIBLE_YEARS[1]:
+        return (
+            f"boekjaar {_shorten(raw)} is not a plausible year "
+            f"(expected a year between {PLAUSIBLE_YEARS[0]} and {PLAUSIBLE_YEARS[1]})"
+        )
     if column.impossible.contains(float(value)):
         return None
     return (

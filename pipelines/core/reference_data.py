@@ -2,7 +2,8 @@
 ``raw.cbs_*`` tables of docs/architecture.md).
 
 All files: UTF-8 (a byte-order mark may occur), any line ending, ``;``-separated. Errors
-raise :class:`ReferenceDataError` naming the file and the 1-based line.
+raise :class:`ReferenceDataError` naming the file and the 1-based line (and, for the rules
+of ``herindelingen.csv``, the rule broken: :func:`check_mergers`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import io
 import math
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,16 @@ POPULATION_COLUMNS = (
 POPULATION_TOTALS = {"Geslacht": "T001038", "Leeftijd": "10000", "BurgerlijkeStaat": "T001019"}
 MERGERS_HEADER = ("datum", "oude_code", "nieuwe_code", "aandeel")
 SHARE_TOLERANCE = 0.01
+
+# The rules of herindelingen.csv, as the refusals name them.
+RULE_SHARES = f"the shares of one oude_code on one datum add up to 1 (within {SHARE_TOLERANCE})"
+RULE_OLD_EXISTED = "every oude_code existed the day before datum"
+RULE_OLD_ENDED = (
+    "no oude_code exists any more on datum, unless a row oude_code = nieuwe_code says its "
+    "name survives"
+)
+RULE_NEW_EXISTS = "every nieuwe_code exists on datum"
+RULE_NO_CYCLE = "no chain of mergers returns to a code it started from"
 
 _GM_CODE = re.compile(r"^GM\d{4}$")
 _PERIOD = re.compile(r"^(\d{4})JJ00$")
@@ -268,7 +279,8 @@ def _population_figure(text: str, where: str) -> int | None:
 
 
 def load_mergers(path: Path) -> pd.DataFrame:
-    """``herindelingen.csv`` -> merger_date, old_code, new_code, share.
+    """``herindelingen.csv`` -> merger_date, old_code, new_code, share; the index is the
+    1-based line of each row in the file (for :func:`check_mergers`' messages).
 
     Shares use a decimal point; per (date, old code) they must add up to 1 within 0.01 and
     are then normalised to add up to exactly 1.
@@ -311,18 +323,131 @@ def load_mergers(path: Path) -> pd.DataFrame:
             {"merger_date": merger_date, "old_code": old, "new_code": new, "share": share}
         )
     frame = pd.DataFrame.from_records(
-        records, columns=["merger_date", "old_code", "new_code", "share"]
+        records,
+        columns=["merger_date", "old_code", "new_code", "share"],
+        index=pd.Index(list(lines.values()), name="line", dtype="int64"),
     )
     if frame.empty:
         return frame.astype({"share": "float64"})
+    # Sorted first: the totals are summed in the same order whatever the file's line order,
+    # so the normalised shares are identical to the last bit.
+    frame = frame.sort_values(["merger_date", "old_code", "new_code"])
     totals = frame.groupby(["merger_date", "old_code"])["share"].transform("sum")
     bad = frame[(totals - 1).abs() > SHARE_TOLERANCE]
     if not bad.empty:
         first = bad.iloc[0]
-        total = float(totals[bad.index[0]])
-        raise ReferenceDataError(
-            f"{path}: shares of {first['old_code']} on {first['merger_date']} add up to "
-            f"{total:.4f}, not 1 (tolerance {SHARE_TOLERANCE})"
+        group = bad[
+            (bad["merger_date"] == first["merger_date"]) & (bad["old_code"] == first["old_code"])
+        ]
+        raise _rule_error(
+            path,
+            [int(line) for line in group.index],
+            f"the shares of {first['old_code']} on {first['merger_date']} add up to "
+            f"{float(totals[bad.index[0]]):.4f}, not 1",
+            RULE_SHARES,
         )
     frame["share"] = frame["share"] / totals
-    return frame.sort_values(["merger_date", "old_code", "new_code"]).reset_index(drop=True)
+    return frame
+
+
+def _rule_error(path: Path, lines: Sequence[int], problem: str, rule: str) -> ReferenceDataError:
+    """``<file>:<line>: <problem> (line(s) ...); rule broken: <rule>``."""
+    lines = sorted(lines)
+    more = f" (lines {', '.join(map(str, lines))})" if len(lines) > 1 else ""
+    return ReferenceDataError(f"{path}:{lines[0]}: {problem}{more}; rule broken: {rule}")
+
+
+def check_mergers(
+    mergers: pd.DataFrame, division: pd.DataFrame, path: Path, division_path: Path
+) -> None:
+    """Check ``herindelingen.csv`` (as :func:`load_mergers` returns it, index = line)
+    against the municipal division; raise listing every violation, one per line, as
+    ``<file>:<line>: <problem>; rule broken: <rule>``."""
+    periods: dict[str, list[tuple[date, date | None]]] = {}
+    for code, valid_from, valid_to in zip(
+        division["municipality_code"], division["valid_from"], division["valid_to"], strict=True
+    ):
+        start = _as_date(valid_from)
+        if start is not None:
+            periods.setdefault(str(code), []).append((start, _as_date(valid_to)))
+
+    def exists(code: str, day: date) -> bool:
+        return any(
+            start <= day and (end is None or day < end) for start, end in periods.get(code, [])
+        )
+
+    rows = sorted(
+        (int(line), day, str(old), str(new))
+        for line, day, old, new in zip(
+            mergers.index,
+            map(_as_date, mergers["merger_date"]),
+            mergers["old_code"],
+            mergers["new_code"],
+            strict=True,
+        )
+        if day is not None
+    )
+    # a row old -> old: the merger's name survives, that code continues after datum
+    surviving = {(day, old) for _, day, old, new in rows if old == new}
+    in_division = f"in {division_path}"
+    problems: list[str] = []
+    for line, day, old, new in rows:
+        eve = day - timedelta(days=1)
+        found = []
+        if not exists(old, eve):
+            found.append(
+                (
+                    f"oude_code {old} did not exist on {eve}, the day before datum {day}, "
+                    f"{in_division}",
+                    RULE_OLD_EXISTED,
+                )
+            )
+        if (day, old) not in surviving and exists(old, day):
+            found.append(
+                (f"oude_code {old} still exists on datum {day} {in_division}", RULE_OLD_ENDED)
+            )
+        if not exists(new, day):
+            found.append(
+                (f"nieuwe_code {new} does not exist on datum {day} {in_division}", RULE_NEW_EXISTS)
+            )
+        problems.extend(str(_rule_error(path, [line], text, rule)) for text, rule in found)
+    cycle = _merger_cycle(mergers)
+    if cycle is not None:
+        codes, lines = cycle
+        chain = f"the chain {' -> '.join(codes)} returns to {codes[0]}"
+        problems.append(str(_rule_error(path, lines, chain, RULE_NO_CYCLE)))
+    if problems:
+        raise ReferenceDataError("\n".join(problems))
+
+
+def _merger_cycle(mergers: pd.DataFrame) -> tuple[list[str], list[int]] | None:
+    """The codes (first repeated at the end) and lines of one chain old -> new that returns
+    to its start, ignoring rows old -> old (a surviving name); None without a cycle."""
+    edges: dict[str, dict[str, int]] = {}
+    for line, old, new in zip(mergers.index, mergers["old_code"], mergers["new_code"], strict=True):
+        if old != new:
+            targets = edges.setdefault(str(old), {})
+            targets[str(new)] = min(int(line), targets.get(str(new), int(line)))
+    done: set[str] = set()
+    for start in sorted(edges):
+        if start in done:
+            continue
+        path: list[str] = [start]
+        on_path = {start}
+        stack = [iter(sorted(edges.get(start, {})))]
+        while stack:
+            following = next(stack[-1], None)
+            if following is None:
+                stack.pop()
+                finished = path.pop()
+                on_path.discard(finished)
+                done.add(finished)
+                continue
+            if following in on_path:
+                codes = [*path[path.index(following) :], following]
+                return codes, [edges[a][b] for a, b in pairwise(codes)]
+            if following not in done:
+                path.append(following)
+                on_path.add(following)
+                stack.append(iter(sorted(edges.get(following, {}))))
+    return None

@@ -8,6 +8,11 @@ marked so that their cells are rejected). Columns are mapped by header code.
 Every data row of the file ends up either in ``submissions`` (possibly ``row_rejected``)
 or in ``empty_rows``: ``n_rows == len(submissions) + len(empty_rows)``.
 
+Nothing is dropped silently: each non-empty cell under an unknown header or without a header
+is a rejected cell (a warning per column; the rest of the row loads); a row before the
+contract's first data row (the XLSX question-text row) that holds answers is read as the first
+data row; hidden rows and columns are read like visible ones, with a warning.
+
 Hostile input: the file name is only data (``source_file``). Files over ``MAX_FILE_BYTES``
 are not read; an XLSX zip is checked on its directory (declared sizes, compression ratio,
 entry count) and its XML parts for DTD/entity declarations before openpyxl touches it
@@ -19,6 +24,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import difflib
 import hashlib
 import io
 import re
@@ -111,7 +117,11 @@ class _Unusable(Exception):
 
 @dataclass
 class _RawTable:
-    """Header cells and data rows (with their spreadsheet row numbers) of one file."""
+    """Header cells and data rows (with their spreadsheet row numbers) of one file.
+
+    ``header`` holds the codes as mapped (trimmed, lower-case), ``header_text`` the same
+    cells as written (trimmed). ``hidden_rows``/``hidden_columns`` (XLSX, 1-based) are read
+    like visible ones; they are only reported."""
 
     header: list[str]
     rows: list[tuple[int, list[RawCell]]]
@@ -120,6 +130,9 @@ class _RawTable:
     unusable_reason: str | None = None
     check_row_width: bool = False
     header_unreadable: bool = False  # the header cannot be mapped at all (wrong separator)
+    header_text: list[str] = field(default_factory=list)
+    hidden_rows: frozenset[int] = frozenset()
+    hidden_columns: frozenset[int] = frozenset()
 
 
 # --------------------------------------------------------------------------- limits
@@ -187,6 +200,13 @@ def read_survey_file(
     except _Unusable as exc:
         return _unusable_without_rows(name, sha256, exc.reason)
     return _interpret(table, name, sha256, contract, valid_codes)
+
+
+def refused_file(name: str, reason: str) -> FileReadResult:
+    """An unusable file that was not read at all (e.g. a symbolic link out of the landing
+    zone): no rows, no checksum, one file-level rejection. ``unusable_reason`` is
+    ``"<name>: <reason>"``, like every reason the reader gives."""
+    return _unusable_without_rows(name, "", f"{name}: {reason}")
 
 
 def _too_large(name: str, size: int) -> str:
@@ -346,7 +366,8 @@ def _read_csv_table(data: bytes, name: str, contract: EditionContract) -> _RawTa
         raise _Unusable(f"{name}: malformed CSV near line {reader.line_num}: {exc}") from exc
     if len(records) < fmt.header_row:
         raise _Unusable(f"{name}: no header row (the file has {len(records)} rows)")
-    header = [clean_text(h).lower() for h in records[fmt.header_row - 1]]
+    header_text = [clean_text(h) for h in records[fmt.header_row - 1]]
+    header = [h.lower() for h in header_text]
     separator_hint = _separator_hint(header, options.delimiter, contract)
     if separator_hint:
         unusable = "; ".join(r for r in (unusable, f"{name}: {separator_hint}") if r)
@@ -366,6 +387,7 @@ def _read_csv_table(data: bytes, name: str, contract: EditionContract) -> _RawTa
         unusable,
         check_row_width=True,
         header_unreadable=separator_hint is not None,
+        header_text=header_text,
     )
 
 
@@ -484,7 +506,7 @@ def _read_xlsx_table(data: bytes, name: str, contract: EditionContract) -> _RawT
                 f"{name}: sheet {options.sheet!r} is {worksheet.sheet_state}; read anyway"
             )
         try:
-            sheet_rows = _read_sheet(worksheet, name, contract)
+            sheet_rows, hidden_rows, hidden_columns = _read_sheet(worksheet, name, contract)
         except _Unusable:
             raise
         except Exception as exc:  # corrupt sheet XML, bad style index, ...
@@ -498,13 +520,22 @@ def _read_xlsx_table(data: bytes, name: str, contract: EditionContract) -> _RawT
     fmt = contract.file
     if len(sheet_rows) < fmt.header_row:
         raise _Unusable(f"{name}: sheet {options.sheet!r} has no header row")
-    header = [clean_text(c.as_text()).lower() for c in sheet_rows[fmt.header_row - 1]]
+    header_text = [clean_text(c.as_text()) for c in sheet_rows[fmt.header_row - 1]]
+    header = [h.lower() for h in header_text]
     pre = [
         (i, sheet_rows[i - 1])
         for i in range(fmt.header_row + 1, min(fmt.first_data_row, len(sheet_rows) + 1))
     ]
     rows = [(i, sheet_rows[i - 1]) for i in range(fmt.first_data_row, len(sheet_rows) + 1)]
-    return _RawTable(header, rows, warnings, pre)
+    return _RawTable(
+        header,
+        rows,
+        warnings,
+        pre,
+        header_text=header_text,
+        hidden_rows=hidden_rows,
+        hidden_columns=hidden_columns,
+    )
 
 
 _EMPTY_CELL: Final = RawCell(None)
@@ -527,9 +558,10 @@ def _sheet_parser(worksheet: ReadOnlyWorksheet, source: IO[bytes], *, data_only:
 
 def _read_sheet(
     worksheet: ReadOnlyWorksheet, name: str, contract: EditionContract
-) -> list[list[RawCell]]:
+) -> tuple[list[list[RawCell]], frozenset[int], frozenset[int]]:
     """Every row up to the last one holding a value or a formula, each up to its last such
-    cell, as RawCells (merged ranges over data rows marked)."""
+    cell, as RawCells (merged ranges over data rows marked); and the hidden rows and columns
+    among them (1-based)."""
     last_row = contract.file.first_data_row - 1 + MAX_DATA_ROWS
     cells: dict[tuple[int, int], RawCell] = {}
     formats: dict[int, str] = {}
@@ -550,7 +582,8 @@ def _read_sheet(
             raise _Unusable(f"{name}: more than {MAX_CELLS:,} cells; not a survey export")
 
     with worksheet._get_source() as source:
-        for _, row_cells in _sheet_parser(worksheet, source, data_only=True).parse():
+        values_parser = _sheet_parser(worksheet, source, data_only=True)
+        for _, row_cells in values_parser.parse():
             for cell in row_cells:
                 value, row, column = cell["value"], cell["row"], cell["column"]
                 if value is None:
@@ -592,7 +625,22 @@ def _read_sheet(
         for row in range(1, n_rows + 1)
     ]
     _mark_merged(sheet_rows, merged, contract, name)
-    return sheet_rows
+    width = max(widths, default=0)
+    hidden_rows = frozenset(
+        row
+        for key, attrs in values_parser.row_dimensions.items()
+        if _is_hidden(attrs) and 1 <= (row := int(key)) <= n_rows
+    )
+    hidden_columns: set[int] = set()
+    for attrs in values_parser.column_dimensions.values():
+        if _is_hidden(attrs):
+            first, last = int(attrs.get("min", 0)), int(attrs.get("max", attrs.get("min", 0)))
+            hidden_columns.update(range(max(first, 1), min(last, width) + 1))
+    return sheet_rows, hidden_rows, frozenset(hidden_columns)
+
+
+def _is_hidden(attrs: dict[str, str]) -> bool:
+    return str(attrs.get("hidden", "")).lower() in ("1", "true")
 
 
 def _mark_merged(
@@ -602,13 +650,14 @@ def _mark_merged(
     width): the value of a merged range is only in its top-left cell, so the other rows or
     questions it visually answers would silently be empty."""
     fmt = contract.file
-    if len(sheet_rows) < fmt.first_data_row:
+    first_row = fmt.header_row + 1  # the question-text row may turn out to be a data row
+    if len(sheet_rows) < first_row:
         return
     width = len(sheet_rows[fmt.header_row - 1])
     marked = 0
     for ref in merged:
         min_col, min_row, max_col, max_row = range_boundaries(ref)
-        top, bottom = max(min_row, fmt.first_data_row), min(max_row, len(sheet_rows))
+        top, bottom = max(min_row, first_row), min(max_row, len(sheet_rows))
         left, right = min_col, min(max_col, width)
         if top > bottom or left > right:
             continue
@@ -635,10 +684,11 @@ class _Mapping:
     columns: dict[int, ColumnSpec]  # file column index -> contract column
     unusable_reason: str | None
     warnings: list[str]
+    unknown: dict[int, str] = field(default_factory=dict)  # index -> header as written
 
 
 def _map_header(
-    header: Sequence[str], table: _RawTable, name: str, contract: EditionContract
+    header: Sequence[str], header_text: Sequence[str], name: str, contract: EditionContract
 ) -> _Mapping:
     warnings: list[str] = []
     positions: dict[str, list[int]] = {}
@@ -649,13 +699,9 @@ def _map_header(
     duplicates = {c: idx for c, idx in positions.items() if len(idx) > 1}
     unknown = [c for c in positions if contract.column_by_header(c) is None]
     for code, indexes in sorted(duplicates.items()):
-        if code not in unknown:  # which one would we read? (a duplicated unknown is ignored)
+        if code not in unknown:  # which one would we read? (a duplicated unknown is rejected)
             letters = " and ".join(get_column_letter(i + 1) for i in indexes)
             problems.append(f"duplicate column header {code!r} (columns {letters})")
-    for code in unknown:
-        letters = ", ".join(get_column_letter(i + 1) for i in positions[code])
-        plural = "s" if len(positions[code]) > 1 else ""
-        warnings.append(f"{name}: unknown column {code!r} (column{plural} {letters}) ignored")
     missing_required = [h for h in contract.required_headers if h not in positions]
     if missing_required:
         hint = f" (unknown columns present: {', '.join(unknown)})" if unknown else ""
@@ -669,28 +715,158 @@ def _map_header(
                 f"{name}: optional column {column.header!r} is missing; "
                 "its answers are treated as not given"
             )
-    for index in _headerless_columns_with_data(header, table):
-        warnings.append(
-            f"{name}: column {get_column_letter(index + 1)} has values but no header; ignored"
-        )
     columns = {
         idx[0]: spec
         for code, idx in positions.items()
         if code not in duplicates and (spec := contract.column_by_header(code)) is not None
     }
+    texts = {i: header_text[i] if i < len(header_text) else header[i] for i in range(len(header))}
+    unknown_at = {i: texts[i] for code in unknown for i in positions[code]}
     reason = f"{name}: " + "; ".join(problems) if problems else None
-    return _Mapping(columns, reason, warnings)
+    return _Mapping(columns, reason, warnings, unknown_at)
 
 
-def _headerless_columns_with_data(header: Sequence[str], table: _RawTable) -> list[int]:
-    found: set[int] = set()
-    for _, cells in table.rows:
+def _unknown_column_reason(text: str, contract: EditionContract, index: int | None = None) -> str:
+    """``unknown column 'x'[ in column M] (not in the 2023 contract; did you mean 'y'?)``."""
+    close = difflib.get_close_matches(text.lower(), contract.headers, n=1, cutoff=0.8)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    where = "" if index is None else f" in column {get_column_letter(index + 1)}"
+    return f"unknown column {text!r}{where} (not in the {contract.edition} contract{hint})"
+
+
+def _extra_columns(
+    header: Sequence[str],
+    rows: Sequence[tuple[int, Sequence[RawCell]]],
+    mapping: _Mapping,
+    check_width: bool,
+) -> dict[int, str | None]:
+    """Columns whose cells are read by no question: unknown headers (index -> header as
+    written) and columns without a header that hold a value (index -> ``None``). In a CSV a
+    field beyond the header's width is a row problem (shifted values), not a column."""
+    extra: dict[int, str | None] = dict(mapping.unknown)
+    for _, cells in rows:
         for index, cell in enumerate(cells):
-            if (index >= len(header) or not header[index]) and not cell.is_empty:
-                found.add(index)
-    if table.check_row_width:  # CSV: extra fields are a row problem, not a column
-        found = {i for i in found if i < len(header)}
-    return sorted(found)
+            if index in extra or cell.is_empty:
+                continue
+            if index < len(header) and header[index]:
+                continue
+            if check_width and index >= len(header):
+                continue
+            extra[index] = None
+    return dict(sorted(extra.items()))
+
+
+def _extra_column_rejections(
+    rows: Sequence[tuple[int, Sequence[RawCell]]],
+    extra: dict[int, str | None],
+    name: str,
+    contract: EditionContract,
+) -> tuple[dict[int, list[Rejection]], list[str]]:
+    """Every non-empty cell of an extra column is a rejected cell (nothing is dropped
+    silently); one warning per column says so. Rejections by row number."""
+    by_row: dict[int, list[Rejection]] = {}
+    counts = dict.fromkeys(extra, 0)
+    for row_number, cells in rows:
+        for index, text in extra.items():
+            if index >= len(cells) or cells[index].is_empty:
+                continue
+            letter = get_column_letter(index + 1)
+            if text is None:
+                column_name = f"(column {letter}, no header)"
+                reason = f"value in column {letter}, which has no header"
+            else:
+                column_name, reason = text, _unknown_column_reason(text, contract)
+            rejection = Rejection(name, row_number, column_name, cells[index].as_text(), reason)
+            by_row.setdefault(row_number, []).append(rejection)
+            counts[index] += 1
+    warnings = []
+    for index, text in extra.items():
+        letter = get_column_letter(index + 1)
+        n = counts[index]
+        fate = (
+            f"its {n} non-empty cell{'s are' if n != 1 else ' is'} rejected"
+            if n
+            else "it holds no values"
+        )
+        if text is None:
+            warnings.append(f"{name}: column {letter} has values but no header; {fate}")
+        else:
+            warnings.append(f"{name}: {_unknown_column_reason(text, contract, index)}; {fate}")
+    return by_row, warnings
+
+
+def _answer_rows_before_data(
+    table: _RawTable, mapping: _Mapping, name: str, contract: EditionContract
+) -> tuple[list[tuple[int, list[RawCell]]], list[str]]:
+    """The rows between the header and the contract's first data row (the XLSX question-text
+    row) that hold answers, with a warning: from the first such row on they are data rows.
+    A row holds answers when its code column holds a municipality code, or a numeric or
+    date question holds a number or a date (question texts are text)."""
+    for position, (row_number, cells) in enumerate(table.pre_data_rows):
+        evidence = _answer_evidence(cells, mapping, contract)
+        if evidence:
+            rows = table.pre_data_rows[position:]
+            return rows, [
+                f"{name}: row {row_number} holds answers ({evidence}), not question texts: "
+                "read as the first data row"
+            ]
+    return [], []
+
+
+def _answer_evidence(
+    cells: Sequence[RawCell], mapping: _Mapping, contract: EditionContract
+) -> str | None:
+    numeric: list[str] = []
+    for index, column in mapping.columns.items():
+        if index >= len(cells) or cells[index].is_empty:
+            continue
+        cell = cells[index]
+        if column.question == MUNICIPALITY_CODE:
+            try:
+                code = parse_cell(cell, column, contract)
+            except ParseError:
+                continue
+            if code:
+                return f"municipality code {code}"
+        elif (column.is_numeric or column.kind == "timestamp") and not isinstance(
+            cell.value, str | bool
+        ):
+            numeric.append(column.header)
+    if numeric:
+        return f"numbers or dates in {', '.join(numeric[:3])}{', ...' if len(numeric) > 3 else ''}"
+    return None
+
+
+def _hidden_warnings(
+    table: _RawTable, rows: Sequence[tuple[int, Sequence[RawCell]]], name: str, header_row: int
+) -> list[str]:
+    """Hidden (or filtered) rows holding values among the header and data rows, and hidden
+    columns with a header or a value: read like visible ones, reported."""
+    hidden_rows = [header_row] if header_row in table.hidden_rows else []
+    hidden_rows += [
+        number
+        for number, cells in rows
+        if number in table.hidden_rows and not all(c.is_empty for c in cells)
+    ]
+    width = max((len(cells) for _, cells in rows), default=0)
+    header = dict(enumerate(table.header, start=1))
+    hidden_columns = [
+        get_column_letter(c) + (f" ({header[c]})" if header.get(c) else "")
+        for c in sorted(table.hidden_columns)
+        if header.get(c) or c <= width
+    ]
+    warnings = []
+    for kind, items in (("row", [str(r) for r in hidden_rows]), ("column", hidden_columns)):
+        if items:
+            many = len(items) > 1
+            shown = ", ".join(items[:10]) + (
+                f", ... ({len(items)} in all)" if len(items) > 10 else ""
+            )
+            warnings.append(
+                f"{name}: {kind}{'s' if many else ''} {shown} {'are' if many else 'is'} hidden "
+                f"in the sheet; read like visible {kind}s"
+            )
+    return warnings
 
 
 def _interpret(
@@ -702,20 +878,34 @@ def _interpret(
 ) -> FileReadResult:
     if table.header_unreadable:  # the reason says why; per-column findings would be noise
         mapping = _Mapping({}, None, [])
+        promoted: list[tuple[int, list[RawCell]]] = []
+        promotion_warnings: list[str] = []
     else:
-        mapping = _map_header(table.header, table, name, contract)
+        mapping = _map_header(table.header, table.header_text, name, contract)
+        promoted, promotion_warnings = _answer_rows_before_data(table, mapping, name, contract)
+    rows = [*promoted, *table.rows]
+    extra = (
+        {}
+        if table.header_unreadable
+        else _extra_columns(table.header, rows, mapping, table.check_row_width)
+    )
     result = FileReadResult(
         source_file=name,
         source_sha256=sha256,
-        n_rows=len(table.rows),
-        warnings=[*table.warnings, *mapping.warnings],
+        n_rows=len(rows),
+        warnings=[*table.warnings, *mapping.warnings, *promotion_warnings],
     )
     reasons = [r for r in (table.unusable_reason, mapping.unusable_reason) if r]
     if reasons:
         reason = "; ".join(reasons)
         result.unusable_reason = reason
+        result.warnings.extend(
+            f"{name}: {_unknown_column_reason(text, contract, index)}"
+            for index, text in extra.items()
+            if text is not None
+        )
         result.rejections.append(Rejection(name, None, None, None, reason))
-        for row_number, cells in table.rows:
+        for row_number, cells in rows:
             submission = _best_effort_identity(row_number, cells, mapping, name, sha256, contract)
             result.submissions.append(submission)
             result.rejections.append(
@@ -723,11 +913,13 @@ def _interpret(
             )
         return result
 
-    result.warnings.extend(_pre_data_row_warnings(table, mapping, name, contract))
-    if not table.rows:
+    extra_rejections, extra_warnings = _extra_column_rejections(rows, extra, name, contract)
+    result.warnings.extend(extra_warnings)
+    result.warnings.extend(_hidden_warnings(table, rows, name, contract.file.header_row))
+    if not rows:
         result.warnings.append(f"{name}: no data rows (header only)")
     codes = set(valid_codes) if valid_codes is not None else None
-    for row_number, cells in table.rows:
+    for row_number, cells in rows:
         if all(cell.is_empty for cell in cells):
             result.empty_rows.append(row_number)
             continue
@@ -744,6 +936,7 @@ def _interpret(
         )
         result.submissions.append(submission)
         result.rejections.extend(rejections)
+        result.rejections.extend(extra_rejections.get(row_number, []))
     return result
 
 
@@ -770,9 +963,12 @@ def _best_effort_identity(
             raw_values[column.header] = cell.as_text()
         if column.question in (MUNICIPALITY_CODE, MUNICIPALITY_NAME, BOEKJAAR, INGEDIEND_OP):
             try:
-                identity[column.question] = parse_cell(cell, column, contract)
+                value = parse_cell(cell, column, contract)
             except ParseError:
-                identity[column.question] = None
+                value = None
+            if isinstance(value, int) and check_impossible(value, column, cell.as_text()):
+                value = None  # e.g. a boekjaar that is no year: never shown, never stored
+            identity[column.question] = value
     return ParsedSubmission(
         source_file=name,
         source_sha256=sha256,
@@ -785,27 +981,6 @@ def _best_effort_identity(
         raw_values=raw_values,
         row_rejected=True,
     )
-
-
-def _pre_data_row_warnings(
-    table: _RawTable, mapping: _Mapping, name: str, contract: EditionContract
-) -> list[str]:
-    """Warn when a skipped row (the XLSX question-text row) looks like a data row."""
-    warnings = []
-    code_columns = [i for i, c in mapping.columns.items() if c.question == MUNICIPALITY_CODE]
-    for row_number, cells in table.pre_data_rows:
-        for index in code_columns:
-            if index < len(cells):
-                try:
-                    code = parse_cell(cells[index], mapping.columns[index], contract)
-                except ParseError:
-                    continue
-                if code:
-                    warnings.append(
-                        f"{name}: row {row_number} is skipped as the question-text row, "
-                        f"but holds municipality code {code}: is it a data row?"
-                    )
-    return warnings
 
 
 def _parse_row(

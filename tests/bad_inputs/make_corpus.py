@@ -318,6 +318,29 @@ def csv_files() -> dict[str, bytes]:
             )
         ]
     )
+    misspelled = ["Kosten_Licentie" if h == "kosten_licenties" else h for h in HEADER_2021]
+    files["30_misspelled_header.csv"] = csv_bytes(
+        [
+            row_2021("GM0363"),
+            row_2021("GM0599", kosten_licenties=""),
+            row_2021("GM0344", kosten_licenties="n.v.t."),
+        ],
+        header=misspelled,
+    )
+    # an empty header field (a trailing ';') over a column that holds a remark in one row
+    files["31_headerless_column.csv"] = csv_bytes(
+        [[*row_2021("GM0363"), "zie mail"], [*row_2021("GM0599"), ""]],
+        header=[*HEADER_2021, ""],
+    )
+    files["32_values_that_cannot_be_true.csv"] = csv_bytes(
+        [
+            row_2021("GM0363", boekjaar="99999999999"),
+            row_2021("GM0599", kosten_hardware="9" * 400),
+            row_2021("GM0344", werkplekken="1" + ".000" * 10),  # 10^30
+            row_2021("GM0014", kosten_overig="1" + ".000" * 5),  # 10^15: the largest allowed
+            row_2021("GM0034", ingediend_op="1850-03-01 09:00"),
+        ]
+    )
     return files
 
 
@@ -354,13 +377,20 @@ class Formula:
 
 
 @dataclass(frozen=True)
+class RawNum:
+    """A numeric cell whose <v> text is written as given (e.g. '1E400', beyond a double)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class Blank:
     """A styled cell without a value (formatting only)."""
 
     fmt: str = "0.00"
 
 
-Cell = str | int | float | bool | Num | Date | Err | Formula | Blank | None
+Cell = str | int | float | bool | Num | Date | Err | Formula | Blank | RawNum | None
 
 # numFmtId per format: built-ins where Excel has one, custom ids from 164.
 BUILTIN_FORMATS = {"0%": 9, "0.00%": 10, "0.00": 2, "m/d/yy h:mm": 22}
@@ -392,6 +422,8 @@ class Sheet:
     state: str = "visible"
     merges: Sequence[str] = ()
     dimension: str | None = None  # default: computed from the cells
+    hidden_rows: Sequence[int] = ()
+    hidden_columns: Sequence[int] = ()  # 1-based column numbers
 
 
 class Strings:
@@ -416,6 +448,8 @@ def cell_xml(ref: str, cell: Cell, strings: Strings) -> str:
         return ""
     if isinstance(cell, Blank):
         return f'<c r="{ref}" s="{style_of(cell.fmt)}"/>'
+    if isinstance(cell, RawNum):
+        return f'<c r="{ref}"><v>{escape(cell.text)}</v></c>'
     if isinstance(cell, bool):
         return f'<c r="{ref}" t="b"><v>{int(cell)}</v></c>'
     if isinstance(cell, int | float):
@@ -451,15 +485,25 @@ def sheet_xml(sheet: Sheet, strings: Strings) -> str:
         if any(parts):
             max_row = max(max_row, number)
             max_col = max(max_col, max(i for i, p in enumerate(parts, start=1) if p))
-            rows_xml.append(f'<row r="{number}">{"".join(parts)}</row>')
+            hidden = ' hidden="1"' if number in sheet.hidden_rows else ""
+            rows_xml.append(f'<row r="{number}"{hidden}>{"".join(parts)}</row>')
     dimension = sheet.dimension or f"A1:{col_letter(max_col)}{max_row}"
+    cols = ""
+    if sheet.hidden_columns:
+        cols = (
+            "<cols>"
+            + "".join(
+                f'<col min="{c}" max="{c}" width="9" hidden="1"/>' for c in sheet.hidden_columns
+            )
+            + "</cols>"
+        )
     merges = ""
     if sheet.merges:
         refs = "".join(f'<mergeCell ref="{ref}"/>' for ref in sheet.merges)
         merges = f'<mergeCells count="{len(sheet.merges)}">{refs}</mergeCells>'
     return (
         f'{XML_DECL}<worksheet xmlns="{MAIN_NS}" xmlns:r="{REL_NS}">'
-        f'<dimension ref="{dimension}"/><sheetData>{"".join(rows_xml)}</sheetData>'
+        f'<dimension ref="{dimension}"/>{cols}<sheetData>{"".join(rows_xml)}</sheetData>'
         f"{merges}</worksheet>"
     )
 
@@ -792,6 +836,52 @@ def xlsx_files_2022() -> dict[str, bytes]:
     files["17_legacy_xls_or_encrypted.xlsx"] = (
         b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504) + b"EncryptedPackage" + bytes(64)
     )
+    # no question-text row: the answers start in row 2
+    files["18_answers_from_row_2.xlsx"] = xlsx_bytes(
+        [Sheet("antwoorden", {1: HEADER_2022, 2: xrow("GM0363"), 3: xrow("GM0599")})]
+    )
+    files["19_answers_from_row_2_bad_code.xlsx"] = xlsx_bytes(
+        [
+            Sheet(
+                "antwoorden",
+                {1: HEADER_2022, 2: xrow("GM0363", gemeentecode="GM 0363"), 3: xrow("GM0599")},
+            )
+        ]
+    )
+    files["20_unknown_and_headerless_columns.xlsx"] = xlsx_bytes(
+        [
+            survey_sheet(
+                [
+                    [*xrow("GM0363"), "graag bellen"],
+                    [*xrow("GM0599"), None, None, "x"],
+                    [*xrow("GM0344"), None],
+                ],
+                [*HEADER_2022, "toelichting"],
+            )
+        ]
+    )
+    files["21_hidden_rows_and_columns.xlsx"] = xlsx_bytes(
+        [
+            survey_sheet(
+                [xrow("GM0363"), xrow("GM0599"), xrow("GM0344")],
+                hidden_rows=[4],
+                hidden_columns=[HEADER_2022.index("kosten_licenties") + 1],
+            )
+        ]
+    )
+    files["22_values_that_cannot_be_true.xlsx"] = xlsx_bytes(
+        [
+            survey_sheet(
+                [
+                    xrow("GM0363", boekjaar=99999999999),
+                    xrow("GM0599", werkplekken=1e30),
+                    xrow("GM0344", kosten_saas=RawNum("1E400")),
+                    xrow("GM0014", kosten_hardware=2e12),  # k€: 2 * 10^15 euros
+                    xrow("GM0034", ingediend_op=Num(-5, "yyyy-mm-dd hh:mm")),  # 25-12-1899
+                ]
+            )
+        ]
+    )
     return files
 
 
@@ -813,6 +903,19 @@ def xlsx_files_2023() -> dict[str, bytes]:
     )
     files["04_duplicated_column.xlsx"] = xlsx_bytes(
         [survey_sheet([[*xrow("GM0363", header=HEADER_2023), 12.5]], [*HEADER_2023, "fte_data"])]
+    )
+    misspelled = ["kosten_licentie" if h == "kosten_licenties" else h for h in HEADER_2023]
+    files["05_misspelled_header.xlsx"] = xlsx_bytes(
+        [
+            survey_sheet(
+                [
+                    xrow("GM0363", header=HEADER_2023),
+                    xrow("GM0599", header=HEADER_2023),
+                    xrow("GM0344", header=HEADER_2023, kosten_licenties=None),
+                ],
+                misspelled,
+            )
+        ]
     )
     return files
 

@@ -24,7 +24,12 @@ from pipelines.core.contracts import (
 )
 from pipelines.core.dutch_values import is_no_answer
 from pipelines.core.submissions import STATUSES, ResolvedEdition, resolve_submissions
-from pipelines.core.survey_reader import FileReadResult, ParsedSubmission, read_survey_file
+from pipelines.core.survey_reader import (
+    FileReadResult,
+    ParsedSubmission,
+    Rejection,
+    read_survey_file,
+)
 from tests.bad_inputs.make_corpus import FILES_DIR, corpus
 
 HERE = Path(__file__).resolve().parent
@@ -41,6 +46,7 @@ OPTIONAL_KEYS = {
     "superseded_by",
     "values",
     "coercion",
+    "first_data_row",
 }
 IDENTITY = {MUNICIPALITY_CODE, MUNICIPALITY_NAME, BOEKJAAR, INGEDIEND_OP}
 
@@ -186,11 +192,17 @@ def test_outcome_matches_manifest(entry: dict[str, Any]) -> None:
 # --------------------------------------------------------------------------- invariants
 
 
+def is_extra_column(rejection: Rejection, contract: EditionContract) -> bool:
+    """A rejected cell in a column that no question reads (unknown header, no header)."""
+    return rejection.column_name is not None and rejection.column_name not in contract.headers
+
+
 @by_id(ENTRIES)
 def test_accounting_invariants(entry: dict[str, Any]) -> None:
     result, resolved, name = outcome(entry)
     contract = contract_for(entry["edition"])
-    first = contract.file.first_data_row
+    # the first data row is the contract's, unless the rows before it hold answers
+    first = entry.get("first_data_row", contract.file.first_data_row)
     records = [r for r in resolved.records if r.source_file == name]
 
     # rows in = loaded + superseded + rejected + empty, each data row exactly once
@@ -200,7 +212,8 @@ def test_accounting_invariants(entry: dict[str, Any]) -> None:
     assert sorted(r.source_row for r in records) == list(range(first, first + result.n_rows))
 
     # every rejection names its file, its row (null only for a file-level problem of an
-    # unusable file) and a contract column or none (row level)
+    # unusable file) and a contract column, a column the contract does not know (a cell
+    # under an unknown header or without a header), or none (row level)
     rejections = [r for r in resolved.rejections if r.source_file == name]
     assert len(rejections) == len([r for r in result.rejections]) + sum(
         1 for r in rejections if r.reason.startswith("conflicting submissions")
@@ -214,7 +227,9 @@ def test_accounting_invariants(entry: dict[str, Any]) -> None:
             assert rejection.reason == result.unusable_reason
         else:
             assert rejection.source_row in rows
-            assert rejection.column_name is None or rejection.column_name in contract.headers
+            if is_extra_column(rejection, contract):
+                assert rejection.reason.startswith(("unknown column ", "value in column "))
+                assert rejection.raw_value, rejection
     if result.unusable_reason is not None:
         assert [r.source_row for r in rejections if r.source_row is None] == [None]
         assert all(r.status == "rejected" for r in records)
@@ -226,8 +241,8 @@ def test_accounting_invariants(entry: dict[str, Any]) -> None:
         if record.status == "rejected":
             assert record.source_row in rejected_rows
     for rejection in rejections:
-        if rejection.source_row is None:
-            continue
+        if rejection.source_row is None or is_extra_column(rejection, contract):
+            continue  # a cell outside the contract's columns does not reject its row
         column = contract.column_by_header(rejection.column_name or "")
         if column is None or column.required:
             assert status[rejection.source_row] == "rejected", rejection

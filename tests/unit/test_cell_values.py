@@ -112,3 +112,49 @@ def test_impossible_bounds(contracts: dict[int, EditionContract]) -> None:
 )
 def test_raw_text(cell: RawCell, text: str) -> None:
     assert cell.as_text() == text
+
+
+@pytest.mark.parametrize(
+    ("header", "cell", "reason"),
+    [
+        ("kosten_saas", RawCell("9" * 400), "impossible value for amount: '999999999999999"),
+        ("kosten_saas", RawCell(2e12), "(beyond 10^15 euros in absolute value"),  # k€
+        ("kosten_saas", RawCell(-2e12), "(beyond 10^15 euros in absolute value"),
+        ("werkplekken", RawCell(1e30), "impossible value for count: '1000000000000000"),
+        ("werkplekken", RawCell("1" + ".000" * 10), "impossible value for count"),
+        ("fte_data", RawCell("1" + "0" * 16 + ",5"), "impossible value for fte"),
+        ("pct_plaatsonafhankelijk", RawCell("1" + "0" * 20 + "%"), "impossible value for percent"),
+        ("kosten_saas", RawCell(float("inf")), "not a finite number: inf"),
+        ("tevredenheid_ict", RawCell(float("nan")), "not a finite number: nan"),
+        ("ingediend_op", RawCell("1850-03-01 09:00"), "not a plausible submission time"),
+        ("ingediend_op", RawCell(datetime(2500, 1, 1, 9)), "not a plausible submission time"),
+    ],
+)
+def test_values_that_cannot_be_true(
+    contracts: dict[int, EditionContract], header: str, cell: RawCell, reason: str
+) -> None:
+    contract = contracts[2022]
+    with pytest.raises(ParseError) as info:
+        parse_cell(cell, column(contract, header), contract)
+    assert reason in info.value.reason
+
+
+def test_ten_to_the_fifteenth_is_the_largest_value(contracts: dict[int, EditionContract]) -> None:
+    contract = contracts[2022]
+    amount, count = column(contract, "kosten_saas"), column(contract, "werkplekken")
+    assert parse_cell(RawCell(1e12), amount, contract) == 1e15  # k€ -> 10^15 euros
+    assert parse_cell(RawCell(-1e12), amount, contract) == -1e15
+    assert parse_cell(RawCell(10**15), count, contract) == 10**15
+    with pytest.raises(ParseError):
+        parse_cell(RawCell(10**15 + 1), count, contract)
+
+
+def test_boekjaar_must_be_a_plausible_year(contracts: dict[int, EditionContract]) -> None:
+    boekjaar = column(contracts[2022], "boekjaar")
+    assert check_impossible(99_999_999_999, boekjaar, "99999999999") == (
+        "boekjaar '99999999999' is not a plausible year (expected a year between 1900 and 2100)"
+    )
+    assert check_impossible(20, boekjaar, " 20 ") is not None
+    assert check_impossible(1899, boekjaar, "1899") is not None
+    for year in (1900, 2021, 2022, 2100):  # a wrong but plausible year: the reader's check
+        assert check_impossible(year, boekjaar, str(year)) is None

@@ -24,11 +24,11 @@ def test_refresh_with_editions_and_without_pdfs() -> None:
     assert args.pdf is False
 
 
-def test_validate_needs_an_edition() -> None:
+def test_validate_takes_an_optional_edition() -> None:
     args = build_parser().parse_args(["validate", "x.csv", "--edition", "2020"])
     assert (args.file, args.edition) == (Path("x.csv"), 2020)
-    with pytest.raises(SystemExit):
-        build_parser().parse_args(["validate", "x.csv"])
+    # without --edition, the edition is the folder's (<landing>/survey/<YYYY>/)
+    assert build_parser().parse_args(["validate", "x.csv"]).edition is None
 
 
 def test_an_edition_is_a_year() -> None:

@@ -9,7 +9,13 @@ import pandas as pd
 import pytest
 
 from pipelines.core.reference_data import (
+    RULE_NEW_EXISTS,
+    RULE_NO_CYCLE,
+    RULE_OLD_ENDED,
+    RULE_OLD_EXISTED,
+    RULE_SHARES,
     ReferenceDataError,
+    check_mergers,
     load_mergers,
     load_municipal_division,
     load_population,
@@ -189,13 +195,25 @@ def test_mergers_are_normalised(tmp_path: Path) -> None:
     assert weesp.merger_date == date(2022, 3, 24) and weesp.share == 1.0
 
 
+def test_merger_shares_not_adding_up_name_lines_and_rule(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "h.csv",
+        "datum;oude_code;nieuwe_code;aandeel\n"
+        "2021-01-01;GM0788;GM0757;0.5\n"
+        "2022-01-01;GM0457;GM0363;1\n"
+        "2021-01-01;GM0788;GM0824;0.3\n",
+    )
+    with pytest.raises(ReferenceDataError) as info:
+        load_mergers(path)
+    assert str(info.value) == (
+        f"{path}:2: the shares of GM0788 on 2021-01-01 add up to 0.8000, not 1 (lines 2, 4); "
+        f"rule broken: {RULE_SHARES}"
+    )
+
+
 @pytest.mark.parametrize(
     ("lines", "message"),
     [
-        (
-            ["2021-01-01;GM0788;GM0757;0.5", "2021-01-01;GM0788;GM0824;0.3"],
-            "shares of GM0788 on 2021-01-01 add up to 0.8000",
-        ),
         (["2021-01-01;GM0788;GM0757;0,5"], "decimal point"),
         (["2021-01-01;0788;GM0757;1"], "oude_code must be GM + 4 digits"),
         (["2021-01-01;GM0788;GM0757;1.5"], "must be in (0, 1]"),
@@ -207,6 +225,132 @@ def test_merger_errors(tmp_path: Path, lines: list[str], message: str) -> None:
     with pytest.raises(ReferenceDataError) as info:
         load_mergers(path)
     assert message in str(info.value) and str(path) in str(info.value)
+
+
+# ----------------------------------------------------------------------- mergers x division
+
+MERGER_DIVISION = (
+    "provinciecode;provincienaam;gemeentecode;gemeentenaam;begindatum;einddatum\n"
+    "20;Groningen;0001;Aadorp;2000-01-01;2020-01-01\n"
+    "20;Groningen;0002;Bedorp;2000-01-01;2020-01-01\n"
+    "20;Groningen;0003;Cedorp;2020-01-01;\n"
+    "20;Groningen;0004;Dedorp;2000-01-01;\n"
+    "20;Groningen;0005;Eedorp;2000-01-01;2020-01-01\n"
+    "20;Groningen;0006;Fedorp;2000-01-01;\n"
+    "20;Groningen;0008;Hedorp;2021-01-01;\n"
+    # GM0010 dissolved into GM0011 in 2018 and came back in 2020 (only a cycle is wrong)
+    "20;Groningen;0010;Jedorp;2000-01-01;2018-01-01\n"
+    "20;Groningen;0010;Jedorp;2020-01-01;\n"
+    "20;Groningen;0011;Kedorp;2000-01-01;2020-01-01\n"
+)
+MERGERS_OK = (
+    "datum;oude_code;nieuwe_code;aandeel\n"
+    "2020-01-01;GM0001;GM0003;1\n"  # merger into a new municipality
+    "2020-01-01;GM0002;GM0003;0.5\n"  # split over a new and an existing one
+    "2020-01-01;GM0002;GM0004;0.5\n"
+    "2020-01-01;GM0005;GM0004;1\n"  # merger whose name survives: GM0004 continues
+    "2020-01-01;GM0004;GM0004;1\n"
+)
+
+
+def check(tmp_path: Path, mergers_text: str) -> Path:
+    """Load and check a mergers file against MERGER_DIVISION; return its path."""
+    division_path = write(tmp_path / "gemeentelijke-indeling.csv", MERGER_DIVISION)
+    path = write(tmp_path / "herindelingen.csv", mergers_text)
+    check_mergers(load_mergers(path), load_municipal_division(division_path), path, division_path)
+    return path
+
+
+def test_consistent_mergers_pass_and_keep_their_lines(tmp_path: Path) -> None:
+    path = check(tmp_path, MERGERS_OK)
+    frame = load_mergers(path)
+    assert frame.index.name == "line"
+    assert sorted(frame.index) == [2, 3, 4, 5, 6]
+    assert frame.loc[4, "new_code"] == "GM0004"  # the line's own row, after sorting
+
+
+@pytest.mark.parametrize(
+    ("row", "problem", "rule"),
+    [
+        (
+            "2020-01-01;GM0009;GM0003;1",
+            "oude_code GM0009 did not exist on 2019-12-31, the day before datum 2020-01-01",
+            RULE_OLD_EXISTED,
+        ),
+        (  # GM0011 had already ended on 2020-01-01
+            "2021-01-01;GM0011;GM0008;1",
+            "oude_code GM0011 did not exist on 2020-12-31",
+            RULE_OLD_EXISTED,
+        ),
+        (
+            "2020-01-01;GM0006;GM0004;1",
+            "oude_code GM0006 still exists on datum 2020-01-01",
+            RULE_OLD_ENDED,
+        ),
+        (  # GM0004 survives on 2020-01-01 (row GM0004 -> GM0004), not on 2019-01-01
+            "2019-01-01;GM0004;GM0011;1",
+            "oude_code GM0004 still exists on datum 2019-01-01",
+            RULE_OLD_ENDED,
+        ),
+        (
+            "2020-01-01;GM0011;GM0008;1",
+            "nieuwe_code GM0008 does not exist on datum 2020-01-01",
+            RULE_NEW_EXISTS,
+        ),
+        (
+            "2020-01-01;GM0011;GM0012;1",
+            "nieuwe_code GM0012 does not exist on datum 2020-01-01",
+            RULE_NEW_EXISTS,
+        ),
+        (  # a name said to survive must go on existing
+            "2020-01-01;GM0011;GM0011;1",
+            "nieuwe_code GM0011 does not exist on datum 2020-01-01",
+            RULE_NEW_EXISTS,
+        ),
+    ],
+)
+def test_merger_division_rules_name_file_line_and_rule(
+    tmp_path: Path, row: str, problem: str, rule: str
+) -> None:
+    # the broken row is line 7, after a consistent file
+    with pytest.raises(ReferenceDataError) as info:
+        check(tmp_path, MERGERS_OK + row + "\n")
+    message = str(info.value)
+    assert message.startswith(f"{tmp_path / 'herindelingen.csv'}:7: {problem}"), message
+    assert str(tmp_path / "gemeentelijke-indeling.csv") in message
+    assert message.endswith(f"; rule broken: {rule}"), message
+    assert "\n" not in message  # nothing else is wrong
+
+
+def test_every_violation_is_listed_with_its_line(tmp_path: Path) -> None:
+    with pytest.raises(ReferenceDataError) as info:
+        check(
+            tmp_path,
+            MERGERS_OK + "2020-01-01;GM0009;GM0003;1\n2020-01-01;GM0006;GM0012;1\n",
+        )
+    path = tmp_path / "herindelingen.csv"
+    assert [m.split(": ", 1)[0] for m in str(info.value).splitlines()] == [
+        f"{path}:7",
+        f"{path}:8",
+        f"{path}:8",
+    ]
+    assert RULE_OLD_ENDED in str(info.value) and RULE_NEW_EXISTS in str(info.value)
+
+
+def test_a_chain_of_mergers_returning_to_its_start_is_refused(tmp_path: Path) -> None:
+    # each row agrees with the division (GM0010 was re-established in 2020): only the cycle
+    with pytest.raises(ReferenceDataError) as info:
+        check(
+            tmp_path,
+            "datum;oude_code;nieuwe_code;aandeel\n"
+            "2020-01-01;GM0001;GM0003;1\n"
+            "2020-01-01;GM0011;GM0010;1\n"
+            "2018-01-01;GM0010;GM0011;1\n",
+        )
+    assert str(info.value) == (
+        f"{tmp_path / 'herindelingen.csv'}:3: the chain GM0010 -> GM0011 -> GM0010 returns to "
+        f"GM0010 (lines 3, 4); rule broken: {RULE_NO_CYCLE}"
+    )
 
 
 # ----------------------------------------------------------------------- real CBS files
@@ -249,3 +393,30 @@ def test_real_mergers(reference_dir: Path) -> None:
     assert sorted(haaren.new_code) == ["GM0757", "GM0824", "GM0855", "GM0865"]
     assert haaren.share.sum() == pytest.approx(1.0)
     assert (frame.groupby(["merger_date", "old_code"]).share.sum() - 1).abs().max() < 1e-9
+
+
+def test_real_mergers_meet_the_division(reference_dir: Path) -> None:
+    """herindelingen.csv against gemeentelijke-indeling.csv: every reference check holds."""
+    division_path = reference_dir / "gemeentelijke-indeling.csv"
+    mergers_path = reference_dir / "herindelingen.csv"
+    check_mergers(
+        load_mergers(mergers_path),
+        load_municipal_division(division_path),
+        mergers_path,
+        division_path,
+    )
+
+
+def test_normalised_shares_do_not_depend_on_line_order(tmp_path: Path) -> None:
+    # 0.1 + 0.2 + 0.7 is 1.0 or 0.9999999999999999, by the order the floats are added in
+    lines = [
+        "2020-01-01;GM0103;GM0104;0.1",
+        "2020-01-01;GM0103;GM0105;0.2",
+        "2020-01-01;GM0103;GM0106;0.7",
+    ]
+    results = []
+    for order in (lines, lines[::-1], [lines[1], lines[2], lines[0]]):
+        path = tmp_path / "herindelingen.csv"
+        path.write_text("datum;oude_code;nieuwe_code;aandeel\n" + "\n".join(order) + "\n")
+        results.append(load_mergers(path).reset_index(drop=True)["share"].tolist())
+    assert results[0] == results[1] == results[2]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.core.contracts import EditionContract
-from pipelines.core.survey_reader import FileReadResult, read_survey_file
+from pipelines.core.survey_reader import FileReadResult, Rejection, read_survey_file
 from tests.unit.survey_files import answer_row, rows_to_csv, write_csv
 
 VALID = {"GM0363", "GM0599", "GM0344", "GM0014"}
@@ -74,11 +74,23 @@ def test_shuffled_columns_and_unknown_column(
     path = write_csv(tmp_path / "s.csv", header, [[row.get(h, "prima") for h in header]])
     result = read_survey_file(path, contract, VALID)
     assert result.unusable_reason is None
-    assert result.warnings == ["s.csv: unknown column 'opmerking' (column A) ignored"]
+    assert result.warnings == [
+        "s.csv: unknown column 'opmerking' in column A (not in the 2020 contract); "
+        "its 1 non-empty cell is rejected"
+    ]
     submission = result.submissions[0]
     assert submission.answers["kosten_hardware"] == 1234.5
-    assert submission.municipality_code == "GM0363"
+    assert submission.municipality_code == "GM0363" and not submission.row_rejected
     assert "opmerking" not in submission.raw_values
+    assert result.rejections == [
+        Rejection(
+            "s.csv",
+            2,
+            "opmerking",
+            "prima",
+            "unknown column 'opmerking' (not in the 2020 contract)",
+        )
+    ]
 
 
 def test_missing_required_column_rejects_every_row(
@@ -316,4 +328,13 @@ def test_duplicated_unknown_column_is_only_a_warning(
     path = write_csv(tmp_path / "dd.csv", header, [["a", *row.values(), "b"]])
     result = read_survey_file(path, contract, VALID)
     assert result.unusable_reason is None
-    assert result.warnings == ["dd.csv: unknown column 'opmerking' (columns A, AB) ignored"]
+    assert result.warnings == [
+        f"dd.csv: unknown column 'opmerking' in column {letter} (not in the 2019 contract); "
+        "its 1 non-empty cell is rejected"
+        for letter in ("A", "AB")
+    ]
+    assert [(r.column_name, r.raw_value) for r in result.rejections] == [
+        ("opmerking", "a"),
+        ("opmerking", "b"),
+    ]
+    assert not result.submissions[0].row_rejected

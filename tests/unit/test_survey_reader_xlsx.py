@@ -141,13 +141,18 @@ def test_shuffled_columns_unknown_column_and_rows(
     path = save(tmp_path / "s.xlsx", rows, header)
     result = read_survey_file(path, contract, VALID)
     assert result.n_rows == 3 and result.empty_rows == [4]
-    assert result.warnings == ["s.xlsx: unknown column 'toelichting' (column AF) ignored"]
+    assert result.warnings == [
+        "s.xlsx: unknown column 'toelichting' in column AF (not in the 2023 contract); "
+        "its 1 non-empty cell is rejected"
+    ]
     first, last = result.submissions
     assert first.source_row == 3 and first.municipality_code == "GM0363"
+    assert not first.row_rejected
     assert last.source_row == 5 and last.municipality_code == "GM1992" and last.row_rejected
-    assert result.rejections[0].reason == (
-        "boekjaar 2021 does not match edition 2023 (expected 2022)"
-    )
+    assert [(r.source_row, r.column_name, r.raw_value, r.reason) for r in result.rejections] == [
+        (3, "toelichting", "ok", "unknown column 'toelichting' (not in the 2023 contract)"),
+        (5, "boekjaar", "2021", "boekjaar 2021 does not match edition 2023 (expected 2022)"),
+    ]
 
 
 def test_missing_required_column(tmp_path: Path, contracts: dict[int, EditionContract]) -> None:
@@ -203,9 +208,10 @@ def test_date_cell_and_text_timestamp_are_the_same_instant(
     assert third.row_rejected and "where a date-time is expected" in result.rejections[0].reason
 
 
-def test_question_row_holding_data_is_flagged(
+def test_question_row_holding_answers_is_the_first_data_row(
     tmp_path: Path, contracts: dict[int, EditionContract]
 ) -> None:
+    """Spec: row 2 holding a municipality code is a data row (all its cells text here)."""
     contract = contracts[2022]
     row = numeric_row(contract)
     header = list(row)
@@ -216,5 +222,42 @@ def test_question_row_holding_data_is_flagged(
         question_texts=[str(row[h]) for h in header],
     )
     result = read_survey_file(path, contract, VALID)
-    assert result.n_rows == 1
-    assert any("row 2 is skipped as the question-text row" in w for w in result.warnings)
+    assert result.n_rows == 2
+    assert [s.source_row for s in result.submissions] == [2, 3]
+    assert result.warnings == [
+        "q.xlsx: row 2 holds answers (municipality code GM0363), not question texts: "
+        "read as the first data row"
+    ]
+
+
+def test_question_text_row_is_skipped(
+    tmp_path: Path, contracts: dict[int, EditionContract]
+) -> None:
+    contract = contracts[2022]
+    path = save(tmp_path / "t.xlsx", [numeric_row(contract)])
+    result = read_survey_file(path, contract, VALID)
+    assert result.n_rows == 1 and result.warnings == []
+    assert [s.source_row for s in result.submissions] == [3]
+
+
+def test_hidden_rows_and_columns_are_read_with_a_warning(
+    tmp_path: Path, contracts: dict[int, EditionContract]
+) -> None:
+    contract = contracts[2023]
+    rows = [numeric_row(contract), numeric_row(contract, cbs_code="GM0599")]
+    path = save(tmp_path / "h.xlsx", rows)
+    workbook = load_workbook(path)
+    sheet = workbook["antwoorden"]
+    sheet.row_dimensions[4].hidden = True
+    sheet.row_dimensions[9].hidden = True  # empty: nothing to say
+    sheet.column_dimensions["B"].hidden = True
+    workbook.save(path)
+    result = read_survey_file(path, contract, VALID)
+    assert result.warnings == [
+        "h.xlsx: row 4 is hidden in the sheet; read like visible rows",
+        "h.xlsx: column B (gemeentenaam) is hidden in the sheet; read like visible columns",
+    ]
+    assert [(s.municipality_code, s.municipality_name) for s in result.submissions] == [
+        ("GM0363", "Amsterdam"),
+        ("GM0599", "Amsterdam"),
+    ]

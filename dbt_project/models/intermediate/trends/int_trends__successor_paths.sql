@@ -136,7 +136,9 @@ successors as (
         municipality_code,
         start_date,
         reached_code as successor_code,
-        sum(share) as share,
+        -- in route order (the summed value breaks ties): floating-point
+        -- addition is not associative, and path rows arrive in any order
+        sum(share order by route, share) as share,
         max(n_steps) as n_steps,
         max(reached_on) as last_change_date,
         string_agg(route, '; ' order by route) as paths

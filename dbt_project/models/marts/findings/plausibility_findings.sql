@@ -14,6 +14,8 @@ findings as (
     select * from {{ ref('int_findings__answer_checks') }}
     union all
     select * from {{ ref('int_findings__missing_answers') }}
+    union all
+    select * from {{ ref('int_findings__no_population') }}
 ),
 
 municipalities as (

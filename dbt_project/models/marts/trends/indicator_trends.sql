@@ -79,8 +79,10 @@ summed as (
         successor_code as municipality_code,
         count(*) as n_predecessors,
         count(numerator) as n_participating,
-        sum(share * numerator) as numerator,
-        sum(share * denominator) as denominator,
+        -- floating-point addition is not associative: summed in predecessor
+        -- order (unique per group), not in the order rows happen to arrive
+        sum(share * numerator order by predecessor_code) as numerator,
+        sum(share * denominator order by predecessor_code) as denominator,
         not(
             count(*) = 1
             and bool_and(predecessor_code = successor_code)

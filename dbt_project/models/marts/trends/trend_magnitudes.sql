@@ -80,8 +80,10 @@ indicator_changes as (
         max(stretch_starts.edition) as edition_to,
         arg_min(stretch_starts.median, stretch_starts.edition) as median_from,
         arg_max(stretch_starts.median, stretch_starts.edition) as median_to,
-        -- year-on-year changes within the stretch (NULL at its first edition)
-        avg(abs(stretch_starts.change_vs_previous_pct)) as mean_abs_change_pct
+        -- year-on-year changes within the stretch (NULL at its first edition),
+        -- averaged in edition order: a floating-point sum depends on its order
+        avg(abs(stretch_starts.change_vs_previous_pct) order by stretch_starts.edition)
+            as mean_abs_change_pct
     from stretch_starts
     inner join last_stretches
         on
@@ -127,8 +129,10 @@ per_trend as (
         trends.trend_code,
         trends.trend_name,
         trends.article_richter,
-        avg(abs(indicator_cagr.cagr_pct)) as mean_abs_cagr_pct,
-        avg(indicator_cagr.cagr_pct) as mean_cagr_pct,
+        -- in indicator order, not arrival order (floating-point sums depend on it)
+        avg(abs(indicator_cagr.cagr_pct) order by indicator_cagr.indicator_code)
+            as mean_abs_cagr_pct,
+        avg(indicator_cagr.cagr_pct order by indicator_cagr.indicator_code) as mean_cagr_pct,
         count(indicator_cagr.cagr_pct) as n_indicators_measured,
         min(case when indicator_cagr.cagr_pct is not null then indicator_cagr.edition_from end)
             as editions_from,

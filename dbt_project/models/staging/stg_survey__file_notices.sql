@@ -1,0 +1,16 @@
+with
+
+source as (
+    select * from {{ source('raw', 'survey_file_notices') }}
+),
+
+renamed as (
+    select
+        cast(edition as integer) as edition,
+        source_file,
+        kind as notice_kind,
+        message
+    from source
+)
+
+select * from renamed

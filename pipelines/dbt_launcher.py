@@ -1,0 +1,100 @@
+"""`ictbench-dbt`: run dbt so that it dies with the process that started it.
+
+dagster-dbt starts `dbt` with `subprocess.Popen`. If that process is killed (SIGKILL, OOM
+killer) dbt lives on, still holding the build database's lock, and the next refresh
+fails. This launcher is the `dbt_executable` dagster-dbt runs (pipelines/assets/
+transform.py): it asks Linux to SIGKILL it when its parent dies (prctl
+PR_SET_PDEATHSIG, kept across execve) and then replaces itself with the dbt of this
+environment, same arguments, same pid. (Elsewhere than Linux it only execs dbt.)
+
+The death signal fires when the *thread* that started the child exits. dagster-dbt
+calls Popen from the thread that runs the op, which streams dbt's output until dbt has
+exited, so that thread outlives dbt.
+
+A parent that died before prctl ran can no longer signal: the caller puts its pid in
+`ICTBENCH_DBT_PARENT_PID` (see `parent_pid_env`), and the launcher exits instead of
+starting dbt when its parent is no longer that process. Without the variable (dbt run
+by hand through the launcher) only that check is skipped.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import shutil
+import signal
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+PARENT_PID_VAR = "ICTBENCH_DBT_PARENT_PID"
+LAUNCHER_NAME = "ictbench-dbt"
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+ORPHANED_EXIT_CODE = 3
+
+
+def real_dbt() -> str:
+    """dbt of this interpreter's environment (the project's .venv), not whatever is on PATH."""
+    beside_python = Path(sys.executable).parent / "dbt"
+    if beside_python.exists():
+        return str(beside_python)
+    found = shutil.which("dbt")
+    if found is None:
+        raise FileNotFoundError(f"no dbt beside {sys.executable} nor on PATH")
+    return found
+
+
+def die_with_parent() -> bool:
+    """Ask the kernel to SIGKILL this process when its parent exits (Linux only)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f"prctl(PR_SET_PDEATHSIG): {os.strerror(errno)}")
+    return True
+
+
+def parent_is_gone(expected: str | None) -> bool:
+    """True when the process that started us has already exited (we were re-parented)."""
+    if not expected:
+        return False
+    return os.getppid() != int(expected)
+
+
+@contextmanager
+def parent_pid_env() -> Iterator[None]:
+    """While dbt is being started: tell the launcher which process starts it."""
+    previous = os.environ.get(PARENT_PID_VAR)
+    os.environ[PARENT_PID_VAR] = str(os.getpid())
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(PARENT_PID_VAR, None)
+        else:
+            os.environ[PARENT_PID_VAR] = previous
+
+
+def main() -> None:
+    # dbt and whatever it starts must not see a pid that is not their parent's
+    expected = os.environ.pop(PARENT_PID_VAR, None)
+    die_with_parent()
+    if parent_is_gone(expected):
+        print(
+            f"{LAUNCHER_NAME}: the process that started dbt (pid {expected}) has exited; "
+            "not starting dbt",
+            file=sys.stderr,
+        )
+        sys.exit(ORPHANED_EXIT_CODE)
+    dbt = real_dbt()
+    # as subprocess.Popen leaves them for a child: Python ignores these, exec would keep that
+    for name in ("SIGPIPE", "SIGXFZ", "SIGXFSZ"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
+    os.execv(dbt, [dbt, *sys.argv[1:]])
+
+
+if __name__ == "__main__":
+    main()
