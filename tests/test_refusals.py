@@ -7,10 +7,12 @@ read-only warehouses are real file systems (tmpfs, remounted read-only).
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import subprocess
 import sys
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -269,3 +271,45 @@ def test_notices_reach_refresh_and_status(
     row_2021 = next(line for line in status.splitlines() if line.strip().startswith("2021 "))
     # columns …  no population  not read  warnings
     assert row_2021.split()[-3:-1] == ["0", "2"]
+
+
+def _zip_bomb() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (20 * 1024 * 1024))
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "fragment"),
+    [
+        ("leeg.csv", b"", "no header row"),
+        ("alleen_kop.csv", None, "0 data rows"),
+        # 2021's exports are CSV: an .xlsx (a zip bomb, or a renamed CSV) is not guessed at
+        ("bom.xlsx", _zip_bomb(), "deliver it as .csv"),
+        ("hernoemd.xlsx", None, "deliver it as .csv"),
+    ],
+    ids=["empty", "header-only", "zip-bomb", "csv-renamed-to-xlsx"],
+)
+def test_an_edition_without_answers_names_its_file_and_reason(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    copy: tuple[Path, Path],
+    name: str,
+    content: bytes | None,
+    fragment: str,
+) -> None:
+    landing, warehouse = copy
+    edition_dir = landing / "survey" / "2021"
+    export = edition_dir / "export_2021.csv"
+    if content is None:  # the real export: its header only, or all of it under .xlsx
+        data = export.read_bytes()
+        content = data.split(b"\r\n")[0] + b"\r\n" if name == "alleen_kop.csv" else data
+    export.unlink()
+    (edition_dir / name).write_bytes(content)
+    before = release_id(warehouse)
+    code, _, err = refresh(monkeypatch, capsys, landing, warehouse, "--edition", "2021")
+    assert code == 1
+    assert name in err and fragment in err, err
+    assert_no_trace(err)
+    assert release_id(warehouse) == before

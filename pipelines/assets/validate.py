@@ -143,7 +143,23 @@ def contract_expectations(
     with warehouse.build_connection() as con:
         frame = loaded_submissions_frame(con, edition)
         if frame.empty:
-            return _result(con, edition, "contract_expectations", False, "no submission loaded")
+            files = con.execute(
+                """
+                select f.source_file, f.n_rows,
+                    count(*) filter (where s.status = 'rejected'),
+                    count(*) filter (where s.status = 'empty')
+                from raw.survey_source_files as f
+                left join raw.survey_submissions as s
+                    on s.edition = f.edition and s.source_file = f.source_file
+                where f.edition = ? group by all order by 1
+                """,
+                [edition],
+            ).fetchall()
+            detail = "no submission loaded: " + "; ".join(
+                f"{name}: {n} data rows ({rejected} rejected, {empty} empty)"
+                for name, n, rejected, empty in files
+            )
+            return _result(con, edition, "contract_expectations", False, detail)
         report = validate_loaded_submissions(frame, contract)
         failed = [o for o in report.results if not o.success]
         detail = (

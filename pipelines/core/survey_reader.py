@@ -192,6 +192,9 @@ def read_survey_file(
     if len(data) > MAX_FILE_BYTES:  # grew while we looked
         return _unusable_without_rows(name, "", _too_large(name, len(data)))
     sha256 = hashlib.sha256(data).hexdigest()
+    mismatch = _format_mismatch(name, contract)
+    if mismatch:
+        return _unusable_without_rows(name, sha256, mismatch)
     try:
         if contract.file.format == "csv":
             table = _read_csv_table(data, name, contract)
@@ -207,6 +210,20 @@ def refused_file(name: str, reason: str) -> FileReadResult:
     zone): no rows, no checksum, one file-level rejection. ``unusable_reason`` is
     ``"<name>: <reason>"``, like every reason the reader gives."""
     return _unusable_without_rows(name, "", f"{name}: {reason}")
+
+
+def _format_mismatch(name: str, contract: EditionContract) -> str | None:
+    """A file whose name says another format than its edition's exports is not guessed at
+    (an .xlsx read as CSV shows as NUL bytes, a CSV read as a workbook as a broken zip)."""
+    suffix = Path(name).suffix.lower()
+    expected = f".{contract.file.format}"
+    if suffix not in {".csv", ".xlsx"} or suffix == expected:
+        return None
+    what = "CSV files" if contract.file.format == "csv" else "XLSX workbooks"
+    return (
+        f"{name}: a {suffix} file, but the exports of edition {contract.edition} are {what} "
+        f"(data contract edition_{contract.edition}.yaml); deliver it as {expected}"
+    )
 
 
 def _too_large(name: str, size: int) -> str:

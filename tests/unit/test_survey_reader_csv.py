@@ -338,3 +338,17 @@ def test_duplicated_unknown_column_is_only_a_warning(
         ("opmerking", "b"),
     ]
     assert not result.submissions[0].row_rejected
+
+
+@pytest.mark.parametrize(("edition", "name"), [(2021, "export.xlsx"), (2022, "export.CSV")])
+def test_a_file_named_for_another_format_is_refused(
+    tmp_path: Path, contracts: dict[int, EditionContract], edition: int, name: str
+) -> None:
+    """A CSV renamed to .xlsx (or the reverse) is not guessed at: refused with the reason."""
+    path = rows_to_csv(tmp_path / name, contracts[2021], [answer_row(contracts[2021])])
+    result = read_survey_file(path, contracts[edition], VALID)
+    expected = ".csv" if edition == 2021 else ".xlsx"
+    assert result.unusable_reason is not None
+    assert result.unusable_reason.startswith(f"{name}: a {Path(name).suffix.lower()} file")
+    assert result.unusable_reason.endswith(f"deliver it as {expected}")
+    assert result.submissions == [] and result.n_rows == 0
