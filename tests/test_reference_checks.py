@@ -23,6 +23,7 @@ from pipelines.assets.transform import edition_models
 from pipelines.assets.validate import survey_checks
 from pipelines.core.reference_data import RULE_OLD_ENDED
 from pipelines.indicators import load_indicators
+from pipelines.status import edition_status
 from tests.conftest import FIXTURES
 from tests.graph_runner import published_fixture, resources
 
@@ -209,3 +210,8 @@ def test_the_population_check_passes_and_names_the_participant(warehouse: Path) 
         "CBS population on 1 January 2020 for 6 municipalities; none for participant(s) "
         "GM0106 (finding NO_POPULATION: no per-inhabitant indicators, no peer group)",
     )
+
+
+def test_status_counts_participants_without_population(warehouse: Path) -> None:
+    (row,) = edition_status(warehouse / "published" / "ictbench.duckdb")
+    assert (row.edition, row.no_population) == (2021, 1)
