@@ -145,6 +145,19 @@ def ictbench_cli() -> Path:
     return Path(sys.executable).parent / "ictbench"
 
 
+def refresh_succeeds(env: dict[str, str], cwd: Path) -> None:
+    """`ictbench refresh --no-pdf` as an operator runs it; it must exit 0."""
+    result = subprocess.run(
+        [ictbench_cli(), "refresh", "--no-pdf"],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def proc_stat(pid: int) -> tuple[int, str, str] | None:
     """(parent pid, state, start time) of a process, None once it is gone."""
     try:
@@ -271,15 +284,7 @@ def test_a_refresh_killed_during_dbt_leaves_no_dbt_and_the_next_succeeds(tmp_pat
             os.killpg(refresh.pid, signal.SIGKILL)  # whatever outlived it
 
     # the next refresh succeeds at once
-    result = subprocess.run(
-        [ictbench_cli(), "refresh", "--no-pdf"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    refresh_succeeds(env, tmp_path)
     assert manifest(warehouse)["tables"]
 
 
@@ -383,15 +388,7 @@ def test_a_rebuild_from_the_same_rows_in_another_order_is_identical(tmp_path: Pa
     landing = merger_landing_with_order_sensitive_sums(tmp_path / "landing")
     warehouse = tmp_path / "warehouse"
     env = os.environ | {"ICTBENCH_LANDING": str(landing), "ICTBENCH_WAREHOUSE": str(warehouse)}
-    result = subprocess.run(
-        [ictbench_cli(), "refresh", "--no-pdf"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    refresh_succeeds(env, tmp_path)
     assert_rebuilt_identically(warehouse, tmp_path / "reordered")
 
     # GM0120's predecessors are summed in code order, whatever order they arrive in
