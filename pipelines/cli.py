@@ -12,6 +12,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -45,11 +46,6 @@ def prepare_dagster_home(settings: Settings) -> Path:
         config.write_text("telemetry:\n  enabled: false\n")
     os.environ["DAGSTER_HOME"] = str(home)
     return home
-
-
-def _warehouse_config() -> dict[str, str]:
-    settings = load_settings()
-    return {"landing": str(settings.landing), "warehouse": str(settings.warehouse)}
 
 
 def _quiet_run_config() -> dict[str, object]:
@@ -113,6 +109,7 @@ def contiguous_ranges(keys: Sequence[str], wanted: Sequence[str]) -> list[tuple[
 
 def _run_job(
     instance: DagsterInstance,
+    settings: Settings,
     job_name: str,
     label: str,
     partition_key: str | None = None,
@@ -142,7 +139,14 @@ def _run_job(
                 **_quiet_run_config(),
                 "ops": op_config or {},
                 # The settings this refresh resolved, not those of the import's moment.
-                "resources": {"warehouse": {"config": _warehouse_config()}},
+                "resources": {
+                    "warehouse": {
+                        "config": {
+                            "landing": str(settings.landing),
+                            "warehouse": str(settings.warehouse),
+                        }
+                    }
+                },
             },
             tags=tags,
         )
@@ -229,12 +233,12 @@ def refresh(editions: Sequence[int] | None, pdf: bool = True) -> int:
                     + "\nthe release must hold every edition of the landing zone: run "
                     "`ictbench refresh`, or add " + " ".join(f"--edition {e}" for e in plan.refused)
                 )
-            instance = DagsterInstance.get()
-            _run_job(instance, REFERENCE_JOB, "reference data")
+            run_job = partial(_run_job, DagsterInstance.get(), settings)
+            run_job(REFERENCE_JOB, "reference data")
             blocked: list[str] = []
             for edition in plan.rebuild:
                 try:
-                    _run_job(instance, INGEST_JOB, f"ingest and validate {edition}", str(edition))
+                    run_job(INGEST_JOB, f"ingest and validate {edition}", str(edition))
                 except RefreshBlocked as exc:
                     blocked.append(str(exc))
             if blocked:
@@ -242,8 +246,8 @@ def refresh(editions: Sequence[int] | None, pdf: bool = True) -> int:
             keys = edition_partitions.get_partition_keys()
             for first, last in contiguous_ranges(keys, [str(e) for e in plan.rebuild]):
                 label = f"models {first}" if first == last else f"models {first}–{last}"
-                _run_job(instance, MODELS_JOB, label, partition_range=(first, last))
-            _run_job(instance, RELEASE_JOB, "audit and publish")
+                run_job(MODELS_JOB, label, partition_range=(first, last))
+            run_job(RELEASE_JOB, "audit and publish")
             # Feedback files and reports, one run per contiguous partition range.
             # The release is already published: a failure here unpublishes nothing; it is
             # reported on stderr and the exit status is 1.
@@ -251,8 +255,7 @@ def refresh(editions: Sequence[int] | None, pdf: bool = True) -> int:
             for first, last in contiguous_ranges(keys, [str(e) for e in wanted]):
                 label = f"reports {first}" if first == last else f"reports {first}–{last}"
                 try:
-                    _run_job(
-                        instance,
+                    run_job(
                         REPORTS_JOB,
                         label,
                         partition_range=(first, last),
@@ -283,20 +286,9 @@ def refresh(editions: Sequence[int] | None, pdf: bool = True) -> int:
 
 
 def _print_summary(settings: Settings) -> None:
-    from pipelines.status import edition_status, published_notice_lines
+    from pipelines.status import release_lines
 
-    rows = edition_status(settings.published_db)
-    _say(
-        "\nedition  participants  superseded  rejected rows  rejections  empty"
-        "  no population  not read  warnings"
-    )
-    for row in rows:
-        _say(
-            f"{row.edition:>7}  {row.loaded:>12}  {row.superseded:>10}  "
-            f"{row.rejected_rows:>13}  {row.rejections:>10}  {row.empty:>5}"
-            f"  {row.no_population:>13}  {row.not_read:>8}  {row.warnings:>8}"
-        )
-    for line in published_notice_lines(settings.published_db):
+    for line in release_lines(settings.published_db):
         _say(line)
     _say(f"\nrelease: {settings.published_db}")
     _say(f"parquet: {settings.published_dir / 'parquet'}")

@@ -90,7 +90,7 @@ def main() -> None:
         sys.exit(ORPHANED_EXIT_CODE)
     dbt = real_dbt()
     # as subprocess.Popen leaves them for a child: Python ignores these, exec would keep that
-    for name in ("SIGPIPE", "SIGXFZ", "SIGXFSZ"):
+    for name in ("SIGPIPE", "SIGXFSZ"):
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), signal.SIG_DFL)
     os.execv(dbt, [dbt, *sys.argv[1:]])

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines.core.contracts import available_editions, contract_path
-from pipelines.landing import edition_files, editions_in_landing, unread_entries
+from pipelines.landing import editions_in_landing, scan_edition
 from pipelines.settings import DBT_PROJECT_DIR, REPO_ROOT, Settings
 
 # The code an edition's tables depend on: the Python that reads, checks and loads it,
@@ -75,8 +75,9 @@ def _digest_files(paths: Iterable[tuple[str, Path]]) -> str:
 
 def files_fingerprint(edition_dir: Path) -> str:
     """The survey files that are read (names and bytes) and the names of what is not."""
-    digest = hashlib.sha256(_digest_files((p.name, p) for p in edition_files(edition_dir)).encode())
-    for entry in unread_entries(edition_dir):
+    folder = scan_edition(edition_dir)
+    digest = hashlib.sha256(_digest_files((p.name, p) for p in folder.files).encode())
+    for entry in folder.unread:
         digest.update(f"{entry.name}\0{entry.reason}\0".encode())
     return digest.hexdigest()
 
@@ -112,13 +113,17 @@ def edition_fingerprint(
     )
 
 
-def landing_fingerprints(settings: Settings) -> dict[int, EditionFingerprint]:
-    """Every publishable edition of the landing zone (files and a contract) → fingerprint."""
+def publishable_editions(settings: Settings) -> list[int]:
+    """The editions of the landing zone that a release holds: files and a contract."""
     contracts = set(available_editions())
+    return [e for e in editions_in_landing(settings.survey_dir) if e in contracts]
+
+
+def landing_fingerprints(settings: Settings) -> dict[int, EditionFingerprint]:
+    """Every publishable edition of the landing zone → its fingerprint."""
     reference = reference_fingerprint(settings.reference_dir)
     code = code_fingerprint()
     return {
         edition: edition_fingerprint(settings, edition, reference=reference, code=code)
-        for edition in editions_in_landing(settings.survey_dir)
-        if edition in contracts
+        for edition in publishable_editions(settings)
     }

@@ -31,13 +31,18 @@ def edition_frames(
         {
             "edition": edition,
             "source_file": entry.name,
-            "kind": "refused" if entry.refused else "not_read",
+            "notice_kind": "refused" if entry.refused else "not_read",
             "message": entry.reason,
         }
         for entry in unread
     ]
     warnings: list[Mapping[str, object]] = [
-        {"edition": edition, "source_file": f.source_file, "kind": "warning", "message": warning}
+        {
+            "edition": edition,
+            "source_file": f.source_file,
+            "notice_kind": "warning",
+            "message": warning,
+        }
         for f in files
         for warning in f.warnings
     ]

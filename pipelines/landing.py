@@ -17,7 +17,8 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-SURVEY_SUFFIXES = (".csv", ".xlsx")
+from pipelines.core.contracts import SURVEY_SUFFIXES
+
 _EDITION_DIR = re.compile(r"^\d{4}$")
 
 NOT_A_SURVEY_FILE = "not a .csv or .xlsx file; not read"
@@ -43,6 +44,35 @@ class UnreadEntry:
     refused: bool = False
 
 
+@dataclass(frozen=True)
+class EditionFolder:
+    """One look at an edition folder: the survey exports that are read, in a stable order
+    (by name), and every other entry with the reason it is not read."""
+
+    files: list[Path]
+    unread: list[UnreadEntry]
+
+    @property
+    def has_entries_to_show(self) -> bool:
+        """Survey files, or a refused entry (the edition is there; its refusal is shown)."""
+        return bool(self.files) or any(e.refused for e in self.unread)
+
+
+def scan_edition(edition_dir: Path, landing_zone: Path | None = None) -> EditionFolder:
+    """Classify every entry of ``<landing>/survey/<edition>/`` once. ``landing_zone``
+    defaults to the folder two levels up."""
+    root = _landing_root(edition_dir, landing_zone)
+    files: list[Path] = []
+    unread: list[UnreadEntry] = []
+    for path in _entries(edition_dir):
+        entry = _classify(path, root)
+        if entry is None:
+            files.append(path)
+        else:
+            unread.append(entry)
+    return EditionFolder(files, unread)
+
+
 def editions_in_landing(survey_dir: Path) -> list[int]:
     """Editions that have a folder `<landing>/survey/<YYYY>/` with at least one survey file
     (or a refused entry: the edition is there, and its refusal must be shown)."""
@@ -51,37 +81,18 @@ def editions_in_landing(survey_dir: Path) -> list[int]:
     return sorted(
         int(p.name)
         for p in survey_dir.iterdir()
-        if p.is_dir()
-        and _EDITION_DIR.match(p.name)
-        and (edition_files(p) or any(e.refused for e in unread_entries(p)))
+        if p.is_dir() and _EDITION_DIR.match(p.name) and scan_edition(p).has_entries_to_show
     )
 
 
 def edition_files(edition_dir: Path, landing_zone: Path | None = None) -> list[Path]:
-    """The survey exports of one edition, in a stable order (by file name).
-
-    Only regular `.csv`/`.xlsx` files (any case) are returned; see :func:`unread_entries`
-    for everything else. ``landing_zone`` defaults to the folder two levels up
-    (``<landing>`` of ``<landing>/survey/<edition>``).
-    """
-    root = _landing_root(edition_dir, landing_zone)
-    return [p for p in _entries(edition_dir) if _classify(p, root) is None]
+    """The survey exports of one edition (regular `.csv`/`.xlsx`, any case), by name."""
+    return scan_edition(edition_dir, landing_zone).files
 
 
 def unread_entries(edition_dir: Path, landing_zone: Path | None = None) -> list[UnreadEntry]:
     """Every entry of an edition folder that is not read, with the reason, by name."""
-    root = _landing_root(edition_dir, landing_zone)
-    return [entry for p in _entries(edition_dir) if (entry := _classify(p, root)) is not None]
-
-
-def ignored_files(edition_dir: Path) -> list[Path]:
-    """Files in an edition folder that are not survey exports (reported, not read).
-    Sub-folders are not included; :func:`unread_entries` lists them too, with reasons."""
-    return [
-        edition_dir / entry.name
-        for entry in unread_entries(edition_dir)
-        if not entry.name.endswith("/")
-    ]
+    return scan_edition(edition_dir, landing_zone).unread
 
 
 def unread_reason(path: Path, landing_zone: Path | None = None) -> UnreadEntry | None:
@@ -96,10 +107,6 @@ class SurveyFilePlace:
 
     landing: Path
     edition: int
-
-    @property
-    def reference_dir(self) -> Path:
-        return self.landing / "reference"
 
 
 def survey_file_place(path: Path) -> SurveyFilePlace | None:

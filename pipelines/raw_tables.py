@@ -37,9 +37,9 @@ RAW_TABLES: Mapping[str, str] = {
         plausible_min double, plausible_max double""",
     # What a reader should know that is neither a loaded value nor a rejected cell: a
     # file or folder of the edition that was not read, a reader warning (an unknown
-    # column, hidden rows, an encoding guess). kind: not_read | refused | warning.
+    # column, hidden rows, an encoding guess). notice_kind: not_read | refused | warning.
     "survey_file_notices": """
-        edition integer not null, source_file varchar not null, kind varchar not null,
+        edition integer not null, source_file varchar not null, notice_kind varchar not null,
         message varchar not null""",
     "cbs_municipalities": """
         municipality_code varchar not null, municipality_name varchar not null,

@@ -45,6 +45,21 @@ class Settings:
         return self.landing / "reference"
 
     @property
+    def division_file(self) -> Path:
+        """The CBS municipal division (survey-format.md, Reference data)."""
+        return self.reference_dir / "gemeentelijke-indeling.csv"
+
+    @property
+    def mergers_file(self) -> Path:
+        """Mergers and splits; optional (no file: no mergers)."""
+        return self.reference_dir / "herindelingen.csv"
+
+    @property
+    def population_dir(self) -> Path:
+        """CBS StatLine 03759ned exports, one or more."""
+        return self.reference_dir / "population"
+
+    @property
     def build_dir(self) -> Path:
         """Private build area: only ictbench's own processes open it."""
         return self.warehouse / "build"

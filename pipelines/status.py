@@ -8,6 +8,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.core.survey_reader import Rejection
 from pipelines.release import current_release
 from pipelines.settings import Settings
 
@@ -103,15 +104,6 @@ def edition_status(published_db: Path) -> list[EditionStatus]:
 LISTED_REJECTIONS = 10
 
 
-def _rejection_line(
-    file: str, row: int | None, column: str | None, raw: str | None, reason: str
-) -> str:
-    where = f"row {row}" if row is not None else "whole file"
-    column_text = f", column {column}" if column else ""
-    value = f" (value {raw!r})" if raw is not None else ""
-    return f"{file}, {where}{column_text}: {reason}{value}"
-
-
 def notice_lines(
     con: duckdb.DuckDBPyConnection, *, release: bool, editions: Sequence[int] | None = None
 ) -> list[str]:
@@ -120,15 +112,15 @@ def notice_lines(
     `release`: read the published marts; otherwise the build's raw tables (a blocked
     refresh shows what it found)."""
     notices_table = "marts.file_notices" if release else "raw.survey_file_notices"
-    kind_column = "notice_kind" if release else "kind"
     rejections_table = "marts.rejected_rows" if release else "raw.survey_rejections"
     lines: list[str] = []
-    chosen = ", ".join(str(int(e)) for e in editions or ())
-    only = "true" if editions is None else f"edition in ({chosen or 'null'})"
+    only = "($editions is null or list_contains($editions, edition))"
+    chosen = {"editions": None if editions is None else [int(e) for e in editions]}
     try:
         notices = con.execute(
-            f"select edition, source_file, {kind_column}, message from {notices_table} "
-            f"where {only} order by edition, source_file, message"
+            f"select edition, source_file, notice_kind, message from {notices_table} "
+            f"where {only} order by edition, source_file, message",
+            chosen,
         ).fetchall()
         rejections = con.execute(
             f"""
@@ -142,7 +134,8 @@ def notice_lines(
             where {only}
             qualify i <= {LISTED_REJECTIONS}
             order by edition, i
-            """
+            """,
+            chosen,
         ).fetchall()
     except duckdb.CatalogException:
         return lines
@@ -151,14 +144,34 @@ def notice_lines(
         text = message if message.startswith(f"{source_file}:") else f"{source_file}: {message}"
         lines.append(f"edition {edition}: {labels.get(kind, kind)}: {text}")
     for edition, file, row, column, raw, reason, n, i in rejections:
-        where = _rejection_line(file, row, column, raw, reason)
-        lines.append(f"edition {edition}: rejected: {where}")
+        rejection = Rejection(file, row, column, raw, reason)
+        lines.append(f"edition {edition}: rejected: {rejection.describe()}")
         if i == LISTED_REJECTIONS and n > LISTED_REJECTIONS:
             lines.append(
                 f"edition {edition}: … and {n - LISTED_REJECTIONS} more rejections "
                 f"(select * from {rejections_table} where edition = {edition})"
             )
     return lines
+
+
+def release_lines(published_db: Path, rows: Sequence[EditionStatus] | None = None) -> list[str]:
+    """Per edition of the release: a table of counts, then what was not read, refused,
+    warned about or rejected (what `refresh` ends with and `status` shows)."""
+    rows = edition_status(published_db) if rows is None else rows
+    if not rows:
+        return []
+    lines = [
+        "\nedition  rows in  loaded  superseded  rejected  empty  rejections  findings"
+        "  no population  not read  warnings"
+    ]
+    for r in rows:
+        findings = "-" if r.findings is None else str(r.findings)
+        lines.append(
+            f"{r.edition:>7}  {r.rows_in:>7}  {r.loaded:>6}  {r.superseded:>10}  "
+            f"{r.rejected_rows:>8}  {r.empty:>5}  {r.rejections:>10}  {findings:>8}"
+            f"  {r.no_population:>13}  {r.not_read:>8}  {r.warnings:>8}"
+        )
+    return lines + published_notice_lines(published_db)
 
 
 def published_notice_lines(published_db: Path) -> list[str]:
@@ -225,20 +238,8 @@ def print_status(settings: Settings, say: Callable[[str], None]) -> int:
         say(f"published release {release['release_id']} at {settings.published_db}")
         say(f"  created {release.get('created_at', '?')}")
     rows = edition_status(settings.published_db)
-    if rows:
-        say(
-            "\nedition  rows in  loaded  superseded  rejected  empty  rejections  findings"
-            "  no population  not read  warnings"
-        )
-        for r in rows:
-            findings = "-" if r.findings is None else str(r.findings)
-            say(
-                f"{r.edition:>7}  {r.rows_in:>7}  {r.loaded:>6}  {r.superseded:>10}  "
-                f"{r.rejected_rows:>8}  {r.empty:>5}  {r.rejections:>10}  {findings:>8}"
-                f"  {r.no_population:>13}  {r.not_read:>8}  {r.warnings:>8}"
-            )
-        for line in published_notice_lines(settings.published_db):
-            say(line)
+    for line in release_lines(settings.published_db, rows):
+        say(line)
     for line in _build_only(settings, {r.edition for r in rows}):
         say(line)
     return 0

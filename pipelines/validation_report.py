@@ -11,7 +11,7 @@ exit 2.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -38,7 +38,6 @@ EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_UNUSABLE = 2
 
-DIVISION_FILE = "gemeentelijke-indeling.csv"
 # "Most codes are unknown": more than this share of the rows with a code, and at least
 # MIN_CODES_FOR_HINT of them (one or two unknown codes are ordinary typing errors).
 UNKNOWN_CODE_SHARE = 0.5
@@ -88,8 +87,10 @@ def validate_file(path: Path, edition: int | None, settings: Settings) -> FileVa
     elif path.suffix.lower() not in SURVEY_SUFFIXES:
         return out.fail(f"{path.name}: not a .csv or .xlsx file; refresh would not read it")
 
-    reference_dir = place.reference_dir if place is not None else settings.reference_dir
-    division_path = reference_dir / DIVISION_FILE
+    # a file in a landing zone is checked against that landing zone's reference data
+    if place is not None:
+        settings = replace(settings, landing=place.landing)
+    division_path = settings.division_file
     valid_codes = None
     if division_path.exists():
         try:
@@ -136,11 +137,7 @@ def _report_reading(
         out.fail(f"UNUSABLE: {result.unusable_reason}")
     for warning in result.warnings:
         out.lines.append(f"warning: {warning}")
-    for r in resolved.rejections:
-        where = f"row {r.source_row}" if r.source_row is not None else "file"
-        column = f", column {r.column_name}" if r.column_name else ""
-        raw = f" (value {r.raw_value!r})" if r.raw_value is not None else ""
-        out.lines.append(f"{r.source_file}, {where}{column}: {r.reason}{raw}")
+    out.lines.extend(r.describe() for r in resolved.rejections)
     counts = pd.Series([r.status for r in resolved.records]).value_counts().to_dict()
     out.lines.append(
         "rows: "
@@ -203,7 +200,7 @@ def _division_hint(
     if place is None:
         advice = (
             f"point {LANDING_VAR}=<landing zone whose reference/ holds the real CBS "
-            f"{DIVISION_FILE}>, or validate the file where it lies in its landing zone "
+            f"{division_path.name}>, or validate the file where it lies in its landing zone "
             "(<landing>/survey/<edition>/)"
         )
     else:

@@ -25,6 +25,7 @@ from pipelines.core.reference_data import RULE_OLD_ENDED
 from pipelines.indicators import load_indicators
 from pipelines.status import edition_status
 from tests.conftest import FIXTURES
+from tests.db import query
 from tests.graph_runner import published_fixture, resources
 
 pytestmark = pytest.mark.slow
@@ -111,14 +112,11 @@ def test_a_boekjaar_without_population_blocks_the_edition_naming_the_year(
     assert check.metadata["detail"].value == expected
     materialized = {e.asset_key for e in result.get_asset_materialization_events()}
     assert AssetKey(["marts", "indicator_values"]) not in materialized  # blocked
-    con = duckdb.connect(str(warehouse / "build" / "ictbench.duckdb"), read_only=True)
-    try:
-        recorded = con.execute(
-            "select passed, detail from audit.edition_checks "
-            "where edition = 2021 and check_name = 'population_available'"
-        ).fetchall()
-    finally:
-        con.close()
+    recorded = query(
+        warehouse / "build" / "ictbench.duckdb",
+        "select passed, detail from audit.edition_checks "
+        "where edition = 2021 and check_name = 'population_available'",
+    )
     assert recorded == [(False, expected)]  # publication refuses the build
 
 
@@ -198,18 +196,17 @@ def test_without_population_no_per_inhabitant_indicators_but_the_others(
 
 
 def test_the_population_check_passes_and_names_the_participant(warehouse: Path) -> None:
-    build = duckdb.connect(str(warehouse / "build" / "ictbench.duckdb"), read_only=True)
-    try:
-        detail = build.execute(
-            "select detail from audit.edition_checks "
-            "where edition = 2021 and check_name = 'population_available' and passed"
-        ).fetchone()
-    finally:
-        build.close()
-    assert detail == (
-        "CBS population on 1 January 2020 for 6 municipalities; none for participant(s) "
-        "GM0106 (finding NO_POPULATION: no per-inhabitant indicators, no peer group)",
+    detail = query(
+        warehouse / "build" / "ictbench.duckdb",
+        "select detail from audit.edition_checks "
+        "where edition = 2021 and check_name = 'population_available' and passed",
     )
+    assert detail == [
+        (
+            "CBS population on 1 January 2020 for 6 municipalities; none for participant(s) "
+            "GM0106 (finding NO_POPULATION: no per-inhabitant indicators, no peer group)",
+        )
+    ]
 
 
 def test_status_counts_participants_without_population(warehouse: Path) -> None:

@@ -31,6 +31,7 @@ import pytest
 from pipelines.analyst import connect_published
 from pipelines.release import list_tables, sql_identifier, table_content_hash
 from tests.conftest import FIXTURES, REPO_ROOT
+from tests.db import query
 
 pytestmark = pytest.mark.slow
 
@@ -392,12 +393,9 @@ def test_a_rebuild_from_the_same_rows_in_another_order_is_identical(tmp_path: Pa
     assert_rebuilt_identically(warehouse, tmp_path / "reordered")
 
     # GM0120's predecessors are summed in code order, whatever order they arrive in
-    con = duckdb.connect(str(warehouse / "published" / "ictbench.duckdb"), read_only=True)
-    try:
-        numerator = con.execute(
-            "select numerator from marts.indicator_trends where municipality_code = 'GM0120' "
-            "and edition = 2019 and indicator_code = 'security_fte_per_100k_inhabitants'"
-        ).fetchone()
-    finally:
-        con.close()
-    assert numerator == (0.1 + 0.2 + 0.3,) != (0.3 + 0.2 + 0.1,)
+    numerator = query(
+        warehouse / "published" / "ictbench.duckdb",
+        "select numerator from marts.indicator_trends where municipality_code = 'GM0120' "
+        "and edition = 2019 and indicator_code = 'security_fte_per_100k_inhabitants'",
+    )
+    assert numerator == [(0.1 + 0.2 + 0.3,)] != [(0.3 + 0.2 + 0.1,)]

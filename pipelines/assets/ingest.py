@@ -28,14 +28,11 @@ from pipelines.core.submissions import resolve_submissions
 from pipelines.core.survey_reader import read_survey_file, refused_file
 from pipelines.fingerprints import edition_fingerprint, reference_fingerprint
 from pipelines.ingest_frames import edition_frames
-from pipelines.landing import edition_files, unread_entries
+from pipelines.landing import scan_edition
 from pipelines.partitions import edition_partitions
 from pipelines.raw_tables import EDITION_TABLES, RAW_SCHEMA, replace_edition, replace_table
 from pipelines.resources import WarehouseResource
 
-DIVISION_FILE = "gemeentelijke-indeling.csv"
-MERGERS_FILE = "herindelingen.csv"
-POPULATION_DIR = "population"
 REFERENCE_TABLES = ("cbs_municipalities", "cbs_population", "cbs_mergers")
 
 
@@ -72,16 +69,16 @@ SUBMISSIONS_KEY = raw_key("survey_submissions")
 def cbs_reference(
     context: AssetExecutionContext, warehouse: WarehouseResource
 ) -> Iterator[MaterializeResult]:
-    reference = warehouse.settings.reference_dir
+    settings = warehouse.settings
     # Taken before reading: if a file changes meanwhile, publication sees the difference.
-    reference_sha256 = reference_fingerprint(reference)
-    division_path = reference / DIVISION_FILE
+    reference_sha256 = reference_fingerprint(settings.reference_dir)
+    division_path = settings.division_file
     if not division_path.exists():
         raise Failure(description=f"missing reference file {division_path}")
-    mergers_path = reference / MERGERS_FILE
+    mergers_path = settings.mergers_file
     try:
         division = load_municipal_division(division_path)
-        population = load_population(reference / POPULATION_DIR)
+        population = load_population(settings.population_dir)
         mergers = load_mergers(mergers_path) if mergers_path.exists() else None
         if mergers is not None:
             check_mergers(mergers, division, mergers_path, division_path)
@@ -145,8 +142,8 @@ def survey_submissions(
         raise Failure(description="the CBS municipal division is not loaded (run cbs_reference)")
     # Taken before reading: if a file changes meanwhile, publication sees the difference.
     fingerprint = edition_fingerprint(settings, edition, reference=reference_sha256)
-    paths = edition_files(edition_dir)
-    unread = unread_entries(edition_dir)
+    folder = scan_edition(edition_dir)
+    paths, unread = folder.files, folder.unread
     for entry in unread:
         context.log.warning(f"edition {edition}: {entry.name}: {entry.reason}")
     # A refused file (a link out of the landing zone) is an unusable file: it blocks.

@@ -5,7 +5,6 @@ Edition-grained models (tag `edition`) are partitioned by edition and built with
 release-wide models (tag `release`) are unpartitioned.
 """
 
-import shutil
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cached_property
@@ -24,8 +23,8 @@ from packaging import version
 
 from pipelines.build_state import drop_editions, editions_in_build, record_modelled
 from pipelines.dbt_args import EDITION_SELECTOR, RELEASE_SELECTOR, dbt_build_args
-from pipelines.dbt_launcher import LAUNCHER_NAME, parent_pid_env
-from pipelines.fingerprints import landing_fingerprints
+from pipelines.dbt_launcher import LAUNCHER_NAME, parent_pid_env, real_dbt
+from pipelines.fingerprints import publishable_editions
 from pipelines.partitions import edition_partitions
 from pipelines.resources import WarehouseResource
 from pipelines.settings import DBT_PROJECT_DIR
@@ -74,11 +73,13 @@ def dbt_executable() -> str:
     that environment's dbt, which is SIGKILLed when the process that started it dies, so
     a killed refresh leaves no dbt holding the build database. Without the launcher
     installed (`make setup` installs it), that dbt itself."""
-    bin_dir = Path(sys.executable).parent
-    for name in (LAUNCHER_NAME, "dbt"):
-        if (bin_dir / name).exists():
-            return str(bin_dir / name)
-    return shutil.which("dbt") or "dbt"
+    launcher = Path(sys.executable).parent / LAUNCHER_NAME
+    if launcher.exists():
+        return str(launcher)
+    try:
+        return real_dbt()
+    except FileNotFoundError:
+        return "dbt"  # dagster-dbt then names the missing executable when a run starts
 
 
 def dbt_resource() -> DbtCliResource:
@@ -133,7 +134,7 @@ def release_models(
     # Editions withdrawn from the landing zone leave the build before the release-wide
     # models read it (the audit refuses a build that still holds one).
     with warehouse.build_connection() as con:
-        withdrawn = sorted(editions_in_build(con) - set(landing_fingerprints(warehouse.settings)))
+        withdrawn = sorted(editions_in_build(con) - set(publishable_editions(warehouse.settings)))
         drop_editions(con, withdrawn)
     for edition in withdrawn:
         context.log.warning(f"edition {edition}: no longer in the landing zone; dropped")

@@ -20,7 +20,7 @@ from dagster import (
     asset_check,
 )
 
-from pipelines.assets.ingest import POPULATION_DIR, SUBMISSIONS_KEY
+from pipelines.assets.ingest import SUBMISSIONS_KEY
 from pipelines.core.contracts import load_contract
 from pipelines.core.expectations import validate_loaded_submissions
 from pipelines.partitions import edition_partitions
@@ -206,7 +206,7 @@ def population_available(
         ).fetchone()
         n_known = int(known[0]) if known else 0
         if not n_known:
-            folder = warehouse.settings.reference_dir / POPULATION_DIR
+            folder = warehouse.settings.population_dir
             detail = (
                 f"no CBS population on 1 January {boekjaar} (boekjaar of edition {edition}) "
                 f"in {folder}; add the StatLine 03759ned export holding {boekjaar}"

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Final, Literal, cast
+from typing import Any, Final, Literal, cast, get_args
 
 import yaml
 
@@ -124,6 +124,11 @@ class CsvOptions:
     quotechar: str = '"'
 
 
+# The formats survey exports arrive in; a file's suffix names its format.
+Format = Literal["csv", "xlsx"]
+SURVEY_SUFFIXES: Final[tuple[str, ...]] = tuple(f".{f}" for f in get_args(Format))
+
+
 @dataclass(frozen=True)
 class XlsxOptions:
     sheet: str
@@ -131,7 +136,7 @@ class XlsxOptions:
 
 @dataclass(frozen=True)
 class FileFormat:
-    format: Literal["csv", "xlsx"]
+    format: Format
     header_row: int
     first_data_row: int
     csv: CsvOptions | None = None
@@ -357,7 +362,7 @@ def _parse_file_format(data: object, path: Path) -> FileFormat:
     if header_row < 1 or first_data_row <= header_row:
         raise r.error("need 1 <= header_row < first_data_row")
     return FileFormat(
-        format=cast(Literal["csv", "xlsx"], fmt),
+        format=cast(Format, fmt),
         header_row=header_row,
         first_data_row=first_data_row,
         csv=csv_options,

@@ -14,6 +14,8 @@ import math
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime, timedelta
+from functools import cache
+from graphlib import CycleError, TopologicalSorter
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -363,18 +365,13 @@ def check_mergers(
     """Check ``herindelingen.csv`` (as :func:`load_mergers` returns it, index = line)
     against the municipal division; raise listing every violation, one per line, as
     ``<file>:<line>: <problem>; rule broken: <rule>``."""
-    periods: dict[str, list[tuple[date, date | None]]] = {}
-    for code, valid_from, valid_to in zip(
-        division["municipality_code"], division["valid_from"], division["valid_to"], strict=True
-    ):
-        start = _as_date(valid_from)
-        if start is not None:
-            periods.setdefault(str(code), []).append((start, _as_date(valid_to)))
+
+    @cache
+    def division_on(day: date) -> set[str]:
+        return municipalities_on(division, day)
 
     def exists(code: str, day: date) -> bool:
-        return any(
-            start <= day and (end is None or day < end) for start, end in periods.get(code, [])
-        )
+        return code in division_on(day)
 
     rows = sorted(
         (int(line), day, str(old), str(new))
@@ -423,31 +420,19 @@ def check_mergers(
 def _merger_cycle(mergers: pd.DataFrame) -> tuple[list[str], list[int]] | None:
     """The codes (first repeated at the end) and lines of one chain old -> new that returns
     to its start, ignoring rows old -> old (a surviving name); None without a cycle."""
-    edges: dict[str, dict[str, int]] = {}
+    line_of: dict[tuple[str, str], int] = {}
+    successors: dict[str, set[str]] = {}
     for line, old, new in zip(mergers.index, mergers["old_code"], mergers["new_code"], strict=True):
         if old != new:
-            targets = edges.setdefault(str(old), {})
-            targets[str(new)] = min(int(line), targets.get(str(new), int(line)))
-    done: set[str] = set()
-    for start in sorted(edges):
-        if start in done:
-            continue
-        path: list[str] = [start]
-        on_path = {start}
-        stack = [iter(sorted(edges.get(start, {})))]
-        while stack:
-            following = next(stack[-1], None)
-            if following is None:
-                stack.pop()
-                finished = path.pop()
-                on_path.discard(finished)
-                done.add(finished)
-                continue
-            if following in on_path:
-                codes = [*path[path.index(following) :], following]
-                return codes, [edges[a][b] for a, b in pairwise(codes)]
-            if following not in done:
-                path.append(following)
-                on_path.add(following)
-                stack.append(iter(sorted(edges.get(following, {}))))
+            edge = (str(old), str(new))
+            line_of[edge] = min(int(line), line_of.get(edge, int(line)))
+            successors.setdefault(str(new), set()).add(str(old))
+    try:
+        # a code's predecessors come before it; a chain that returns to its start cannot
+        TopologicalSorter(successors).prepare()
+    except CycleError as exc:
+        ring = list(exc.args[1])[:-1]  # graphlib: [a, b, ..., a], each old before its new
+        start = ring.index(min(ring))  # told from its smallest code, whatever graphlib found
+        codes = [*ring[start:], *ring[:start], ring[start]]
+        return codes, [line_of[edge] for edge in pairwise(codes)]
     return None

@@ -49,6 +49,7 @@ from pipelines.core.contracts import (
     INGEDIEND_OP,
     MUNICIPALITY_CODE,
     MUNICIPALITY_NAME,
+    SURVEY_SUFFIXES,
     ColumnSpec,
     EditionContract,
 )
@@ -67,6 +68,13 @@ class Rejection:
     column_name: str | None
     raw_value: str | None
     reason: str
+
+    def describe(self) -> str:
+        """``<file>, row <n>, column <c>: <reason> (value '<raw>')``, as the CLI shows it."""
+        where = f"row {self.source_row}" if self.source_row is not None else "whole file"
+        column = f", column {self.column_name}" if self.column_name else ""
+        raw = f" (value {self.raw_value!r})" if self.raw_value is not None else ""
+        return f"{self.source_file}, {where}{column}: {self.reason}{raw}"
 
 
 @dataclass
@@ -217,7 +225,7 @@ def _format_mismatch(name: str, contract: EditionContract) -> str | None:
     (an .xlsx read as CSV shows as NUL bytes, a CSV read as a workbook as a broken zip)."""
     suffix = Path(name).suffix.lower()
     expected = f".{contract.file.format}"
-    if suffix not in {".csv", ".xlsx"} or suffix == expected:
+    if suffix not in SURVEY_SUFFIXES or suffix == expected:
         return None
     what = "CSV files" if contract.file.format == "csv" else "XLSX workbooks"
     return (

@@ -13,7 +13,6 @@ from pipelines.landing import (
     UnreadEntry,
     edition_files,
     editions_in_landing,
-    ignored_files,
     survey_file_place,
     unread_entries,
 )
@@ -64,15 +63,6 @@ def test_what_is_read_and_what_is_not(landing: Path) -> None:
         ),
     ]
     assert not any(e.refused for e in unread_entries(folder))
-    # the older helper still lists the files (not the sub-folder)
-    assert [p.name for p in ignored_files(folder)] == [
-        ".DS_Store",
-        ".verborgen.csv",
-        "export.csv.txt",
-        "leesmij",
-        "oud.xls",
-        "~$export.xlsx",
-    ]
 
 
 def test_links_out_of_the_landing_zone_are_refused(landing: Path, tmp_path: Path) -> None:
@@ -142,7 +132,6 @@ def test_survey_file_place(landing: Path, tmp_path: Path) -> None:
     place = survey_file_place(landing / "survey" / "2021" / "export.csv")
     assert place is not None
     assert (place.landing, place.edition) == (landing, 2021)
-    assert place.reference_dir == landing / "reference"
     assert survey_file_place(tmp_path / "export.csv") is None
     assert survey_file_place(landing / "survey" / "21" / "export.csv") is None
 

@@ -15,6 +15,7 @@ from pipelines.core.reference_data import (
     RULE_OLD_EXISTED,
     RULE_SHARES,
     ReferenceDataError,
+    _merger_cycle,
     check_mergers,
     load_mergers,
     load_municipal_division,
@@ -420,3 +421,19 @@ def test_normalised_shares_do_not_depend_on_line_order(tmp_path: Path) -> None:
         path.write_text("datum;oude_code;nieuwe_code;aandeel\n" + "\n".join(order) + "\n")
         results.append(load_mergers(path).reset_index(drop=True)["share"].tolist())
     assert results[0] == results[1] == results[2]
+
+
+def test_the_cycle_named_is_the_chain_from_its_smallest_code() -> None:
+    rows = [  # line: old -> new; GM0001 -> GM0002 leads into the cycle, GM0004 survives
+        (2, "GM0001", "GM0002"),
+        (3, "GM0004", "GM0004"),
+        (4, "GM0005", "GM0003"),
+        (5, "GM0003", "GM0004"),
+        (6, "GM0004", "GM0005"),
+    ]
+    frame = pd.DataFrame(
+        [{"old_code": old, "new_code": new} for _, old, new in rows],
+        index=pd.Index([line for line, _, _ in rows], name="line"),
+    )
+    assert _merger_cycle(frame) == (["GM0003", "GM0004", "GM0005", "GM0003"], [5, 6, 4])
+    assert _merger_cycle(frame.drop(index=4)) is None

@@ -8,7 +8,7 @@ renamed as (
     select
         cast(edition as integer) as edition,
         source_file,
-        kind as notice_kind,
+        notice_kind,
         message
     from source
 )
