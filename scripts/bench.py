@@ -39,7 +39,7 @@ def stage_of(step_key: str) -> str:
 def main() -> int:
     with tempfile.TemporaryDirectory(prefix="ictbench-bench-") as tmp:
         os.environ["ICTBENCH_WAREHOUSE"] = str(Path(tmp) / "warehouse")
-        from pipelines.cli import refresh
+        from pipelines.cli.main import refresh
 
         started = time.perf_counter()
         code = refresh(None)

@@ -7,11 +7,11 @@ from pathlib import Path
 
 from dagster import DagsterInstance, materialize
 
-from pipelines.assets.ingest import cbs_reference, survey_submissions
-from pipelines.assets.publish import published_release
-from pipelines.assets.transform import dbt_resource, edition_models, release_models
-from pipelines.assets.validate import survey_checks
-from pipelines.resources import WarehouseResource
+from pipelines.orchestration.assets.ingest import cbs_reference, survey_submissions
+from pipelines.orchestration.assets.publish import published_release
+from pipelines.orchestration.assets.transform import dbt_resource, edition_models, release_models
+from pipelines.orchestration.assets.validate import survey_checks
+from pipelines.orchestration.resources import WarehouseResource
 
 
 def resources(landing: Path, warehouse: Path) -> dict[str, object]:

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from pipelines.dbt_args import dbt_build_args
+from pipelines.orchestration.dbt_args import dbt_build_args
 
 
 def test_edition_build_passes_the_editions_as_a_dbt_var() -> None:

@@ -3,8 +3,8 @@
 from dagster import AssetKey
 
 from pipelines.core.contracts import available_editions
-from pipelines.definitions import defs
-from pipelines.partitions import edition_partitions
+from pipelines.orchestration.definitions import defs
+from pipelines.orchestration.partitions import edition_partitions
 
 
 def test_partitions_are_the_contract_editions() -> None:
@@ -53,7 +53,11 @@ def test_the_dbt_version_taken_in_process_is_the_executables() -> None:
 
     from dagster_dbt import DbtCliResource
 
-    from pipelines.assets.transform import VenvDbtCliResource, dbt_executable, dbt_resource
+    from pipelines.orchestration.assets.transform import (
+        VenvDbtCliResource,
+        dbt_executable,
+        dbt_resource,
+    )
 
     # the hooks dagster-dbt still has
     assert "_cli_version" in vars(DbtCliResource)

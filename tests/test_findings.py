@@ -30,7 +30,7 @@ def findings_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
             ASSET_PARTITION_RANGE_START_TAG,
         )
 
-        from pipelines.assets.report import benchmark_reports, feedback_files
+        from pipelines.orchestration.assets.report import benchmark_reports, feedback_files
         from tests.conftest import FIXTURES
         from tests.graph_runner import published_fixture, resources
 

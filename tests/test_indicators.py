@@ -2,7 +2,7 @@
 
 import re
 
-from pipelines.indicators import indicator, load_indicators
+from pipelines.core.indicators import indicator, load_indicators
 from tests.conftest import REPO_ROOT
 
 PUBLIC_CODES = (

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.cli import main
+from pipelines.cli.main import main
 from tests.conftest import FIXTURES
 
 pytestmark = pytest.mark.slow

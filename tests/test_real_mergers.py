@@ -33,7 +33,7 @@ def build_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shared = shared_reference_dir()
     if not all((shared / name).exists() for name in REFERENCE_FILES):
         pytest.skip(f"real reference data not found in {shared}")
-    from pipelines.assets.ingest import cbs_reference
+    from pipelines.orchestration.assets.ingest import cbs_reference
     from tests.graph_runner import resources
 
     base = tmp_path_factory.mktemp("real_mergers")

@@ -18,12 +18,12 @@ import duckdb
 import pytest
 from dagster import AssetKey, DagsterInstance, materialize
 
-from pipelines.assets.ingest import cbs_reference, survey_submissions
-from pipelines.assets.transform import edition_models
-from pipelines.assets.validate import survey_checks
+from pipelines.cli.status import edition_status
+from pipelines.core.indicators import load_indicators
 from pipelines.core.reference_data import RULE_OLD_ENDED
-from pipelines.indicators import load_indicators
-from pipelines.status import edition_status
+from pipelines.orchestration.assets.ingest import cbs_reference, survey_submissions
+from pipelines.orchestration.assets.transform import edition_models
+from pipelines.orchestration.assets.validate import survey_checks
 from tests.conftest import FIXTURES
 from tests.db import query
 from tests.graph_runner import published_fixture, resources

@@ -8,8 +8,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.refresh_lock import RefreshLockedError, refresh_lock
-from pipelines.release import PublishError, current_release, publish, table_content_hash
+from pipelines.warehouse.lock import RefreshLockedError, refresh_lock
+from pipelines.warehouse.release import PublishError, current_release, publish, table_content_hash
 
 
 def make_build(path: Path, rows: list[tuple[int, str]]) -> Path:

@@ -28,8 +28,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.analyst import connect_published
-from pipelines.release import list_tables, sql_identifier, table_content_hash
+from pipelines.warehouse.analyst import connect_published
+from pipelines.warehouse.release import list_tables, sql_identifier, table_content_hash
 from tests.conftest import FIXTURES, REPO_ROOT
 from tests.db import query
 
@@ -332,7 +332,7 @@ def reverse_every_table(db: Path) -> None:
 
 
 def mart_hashes(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
-    """What release.json records per table: rows and content hash (pipelines/release.py)."""
+    """What release.json records per table: rows and content hash (warehouse/release.py)."""
     catalog = str(con.execute("select current_database()").fetchone()[0])  # type: ignore[index]
     return {
         table: asdict(table_content_hash(con, f"marts.{sql_identifier(table)}"))

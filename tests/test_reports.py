@@ -12,7 +12,7 @@ import duckdb
 import pytest
 from pypdf import PdfReader
 
-from pipelines.indicators import load_indicators
+from pipelines.core.indicators import load_indicators
 from pipelines.reporting.formatting import (
     SUPPRESSED_TEXT,
     format_indicator_value,

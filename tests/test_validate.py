@@ -1,4 +1,4 @@
-"""`ictbench validate FILE [--edition YEAR]` (pipelines/validation_report.py), called directly:
+"""`ictbench validate FILE [--edition YEAR]` (pipelines/cli/validate.py), called directly:
 every warning and rejection is shown, a rejected cell makes the file "not valid", a file in a
 landing zone is checked against that landing zone's reference data and edition, and a file
 whose codes mostly fall outside the division gets a hint about the reference data."""
@@ -11,15 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.core.contracts import load_contract
-from pipelines.settings import SAMPLE_LANDING, Settings
-from pipelines.validation_report import (
+from pipelines.cli.validate import (
     EXIT_FINDINGS,
     EXIT_OK,
     EXIT_UNUSABLE,
     FileValidation,
     validate_file,
 )
+from pipelines.core.contracts import load_contract
+from pipelines.settings import SAMPLE_LANDING, Settings
 from tests.bad_inputs.make_corpus import (
     FILES_DIR,
     HEADER_2023,

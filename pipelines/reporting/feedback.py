@@ -21,7 +21,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from pipelines.core.contracts import ContractError, load_contract
-from pipelines.indicators import load_indicators
+from pipelines.core.indicators import load_indicators
 from pipelines.reporting.formatting import spreadsheet_safe
 
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")

@@ -25,7 +25,7 @@ from pathlib import Path
 import duckdb
 import jinja2
 
-from pipelines.indicators import Indicator, load_indicators
+from pipelines.core.indicators import Indicator, load_indicators
 from pipelines.reporting import charts
 from pipelines.reporting.formatting import (
     SUPPRESSED_TEXT,

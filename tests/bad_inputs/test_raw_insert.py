@@ -12,8 +12,8 @@ import pytest
 
 from pipelines.core.contracts import load_contract
 from pipelines.core.submissions import resolve_submissions
-from pipelines.ingest_frames import edition_frames
-from pipelines.raw_tables import ensure_schema, replace_edition
+from pipelines.warehouse.ingest_frames import edition_frames
+from pipelines.warehouse.raw_tables import ensure_schema, replace_edition
 from tests.bad_inputs.test_corpus import ENTRIES, by_id, read
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.cli import build_parser
+from pipelines.cli.main import build_parser
 
 
 def test_refresh_defaults_to_every_edition_with_pdfs() -> None:

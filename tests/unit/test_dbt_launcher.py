@@ -1,4 +1,4 @@
-"""`ictbench-dbt` (pipelines/dbt_launcher.py): dbt dies with the process that started it."""
+"""`ictbench-dbt` (orchestration/dbt_launcher.py): dbt dies with the process that started it."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.dbt_launcher import (
+from pipelines.orchestration.dbt_launcher import (
     LAUNCHER_NAME,
     ORPHANED_EXIT_CODE,
     PARENT_PID_VAR,
@@ -34,7 +34,7 @@ def alive(pid: int) -> bool:
 def test_the_child_is_killed_when_its_parent_is() -> None:
     # parent -> child; the child arms the death signal as the launcher does, then waits
     child_code = (
-        "import time; from pipelines.dbt_launcher import die_with_parent; "
+        "import time; from pipelines.orchestration.dbt_launcher import die_with_parent; "
         "die_with_parent(); print('armed', flush=True); time.sleep(120)"
     )
     parent_code = (
@@ -72,7 +72,7 @@ def launcher() -> Path:
 
 
 def test_dagster_runs_dbt_through_the_launcher() -> None:
-    from pipelines.assets.transform import dbt_executable
+    from pipelines.orchestration.assets.transform import dbt_executable
 
     assert Path(dbt_executable()) == launcher()
 

@@ -8,8 +8,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines import fingerprints
-from pipelines.build_state import (
+from pipelines.settings import Settings
+from pipelines.warehouse import fingerprints
+from pipelines.warehouse.build_state import (
     drop_editions,
     editions_in_build,
     plan_refresh,
@@ -17,8 +18,7 @@ from pipelines.build_state import (
     record_modelled,
     record_reference,
 )
-from pipelines.raw_tables import ensure_schema
-from pipelines.settings import Settings
+from pipelines.warehouse.raw_tables import ensure_schema
 from tests.conftest import FIXTURES
 
 

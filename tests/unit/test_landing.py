@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.core.survey_reader import FileReadResult, Rejection, refused_file
-from pipelines.landing import (
+from pipelines.warehouse.landing import (
     UnreadEntry,
     edition_files,
     editions_in_landing,

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import duckdb
 
-from pipelines.raw_tables import RAW_TABLES, declared_columns, ensure_schema, table_columns
+from pipelines.warehouse.raw_tables import (
+    RAW_TABLES,
+    declared_columns,
+    ensure_schema,
+    table_columns,
+)
 
 
 def test_declared_columns_are_name_and_type() -> None:

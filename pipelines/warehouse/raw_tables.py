@@ -65,7 +65,7 @@ AUDIT_TABLES: Mapping[str, str] = {
     "edition_checks": """
         edition integer not null, check_name varchar not null, passed boolean not null,
         detail varchar""",
-    # What each edition's tables were built from (pipelines/fingerprints.py); `modelled`
+    # What each edition's tables were built from (pipelines/warehouse/fingerprints.py); `modelled`
     # once its dbt models were built from exactly that ingest.
     "edition_builds": """
         edition integer not null, files_sha256 varchar not null,

@@ -2,11 +2,11 @@
 
 from dagster import AssetExecutionContext, Failure, MaterializeResult, MetadataValue, asset
 
-from pipelines.assets.transform import mart_keys
-from pipelines.audit import audit_build
-from pipelines.build_state import publication_problems
-from pipelines.release import publish
-from pipelines.resources import WarehouseResource
+from pipelines.orchestration.assets.transform import mart_keys
+from pipelines.orchestration.resources import WarehouseResource
+from pipelines.warehouse.audit import audit_build
+from pipelines.warehouse.build_state import publication_problems
+from pipelines.warehouse.release import publish
 
 
 @asset(

@@ -21,13 +21,13 @@ from dagster_dbt import (
 )
 from packaging import version
 
-from pipelines.build_state import drop_editions, editions_in_build, record_modelled
-from pipelines.dbt_args import EDITION_SELECTOR, RELEASE_SELECTOR, dbt_build_args
-from pipelines.dbt_launcher import LAUNCHER_NAME, parent_pid_env, real_dbt
-from pipelines.fingerprints import publishable_editions
-from pipelines.partitions import edition_partitions
-from pipelines.resources import WarehouseResource
+from pipelines.orchestration.dbt_args import EDITION_SELECTOR, RELEASE_SELECTOR, dbt_build_args
+from pipelines.orchestration.dbt_launcher import LAUNCHER_NAME, parent_pid_env, real_dbt
+from pipelines.orchestration.partitions import edition_partitions
+from pipelines.orchestration.resources import WarehouseResource
 from pipelines.settings import DBT_PROJECT_DIR
+from pipelines.warehouse.build_state import drop_editions, editions_in_build, record_modelled
+from pipelines.warehouse.fingerprints import publishable_editions
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 dbt_project.prepare_if_dev()
@@ -68,7 +68,7 @@ class VenvDbtCliResource(DbtCliResource):
 
 
 def dbt_executable() -> str:
-    """What dagster-dbt runs as `dbt`: `ictbench-dbt` (pipelines/dbt_launcher.py) from this
+    """What dagster-dbt runs as `dbt`: `ictbench-dbt` (orchestration/dbt_launcher.py) from this
     interpreter's environment (the project's .venv), not whatever is on PATH. It execs
     that environment's dbt, which is SIGKILLed when the process that started it dies, so
     a killed refresh leaves no dbt holding the build database. Without the launcher

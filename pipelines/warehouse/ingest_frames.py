@@ -9,8 +9,8 @@ import pandas as pd
 from pipelines.core.contracts import EditionContract
 from pipelines.core.submissions import ResolvedEdition
 from pipelines.core.survey_reader import FileReadResult
-from pipelines.landing import UnreadEntry
-from pipelines.raw_tables import RAW_TABLES, declared_columns
+from pipelines.warehouse.landing import UnreadEntry
+from pipelines.warehouse.raw_tables import RAW_TABLES, declared_columns
 
 
 def _frame(table: str, records: Iterable[Mapping[str, object]]) -> pd.DataFrame:

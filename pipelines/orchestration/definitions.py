@@ -9,13 +9,13 @@ from dagster import (
     in_process_executor,
 )
 
-from pipelines.assets.ingest import cbs_reference, survey_submissions
-from pipelines.assets.publish import published_release
-from pipelines.assets.report import benchmark_reports, feedback_files
-from pipelines.assets.transform import dbt_resource, edition_models, release_models
-from pipelines.assets.validate import survey_checks
-from pipelines.automation import landing_zone_sensor, weekly_release_schedule
-from pipelines.jobs import (
+from pipelines.orchestration.assets.ingest import cbs_reference, survey_submissions
+from pipelines.orchestration.assets.publish import published_release
+from pipelines.orchestration.assets.report import benchmark_reports, feedback_files
+from pipelines.orchestration.assets.transform import dbt_resource, edition_models, release_models
+from pipelines.orchestration.assets.validate import survey_checks
+from pipelines.orchestration.automation import landing_zone_sensor, weekly_release_schedule
+from pipelines.orchestration.jobs import (
     EDITION_JOB,
     INGEST_JOB,
     MODELS_JOB,
@@ -23,8 +23,8 @@ from pipelines.jobs import (
     RELEASE_JOB,
     REPORTS_JOB,
 )
-from pipelines.partitions import edition_partitions
-from pipelines.resources import WarehouseResource
+from pipelines.orchestration.partitions import edition_partitions
+from pipelines.orchestration.resources import WarehouseResource
 
 reference_job = define_asset_job(
     REFERENCE_JOB,

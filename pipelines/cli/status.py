@@ -9,8 +9,8 @@ from pathlib import Path
 import duckdb
 
 from pipelines.core.survey_reader import Rejection
-from pipelines.release import current_release
 from pipelines.settings import Settings
+from pipelines.warehouse.release import current_release
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """The analyst's connection to the published release: read-only and locked down.
 
-    from pipelines.analyst import connect_published
+    from pipelines.warehouse.analyst import connect_published
     con = connect_published()
     con.sql("select * from marts.peer_benchmarks").df()
 

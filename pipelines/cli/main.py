@@ -121,7 +121,7 @@ def _run_job(
         ASSET_PARTITION_RANGE_START_TAG,
     )
 
-    from pipelines.definitions import defs
+    from pipelines.orchestration.definitions import defs
 
     started = time.perf_counter()
     _say(f"  {label} …")
@@ -163,11 +163,11 @@ def _editions_text(editions: Sequence[int]) -> str:
 
 
 def refresh(editions: Sequence[int] | None, pdf: bool = True) -> int:
-    from pipelines.build_state import RefreshPlan, plan_refresh
+    from pipelines.cli.status import build_notice_lines
     from pipelines.core.contracts import available_editions
-    from pipelines.landing import editions_in_landing
-    from pipelines.refresh_lock import RefreshLockedError, refresh_lock
-    from pipelines.status import build_notice_lines
+    from pipelines.warehouse.build_state import RefreshPlan, plan_refresh
+    from pipelines.warehouse.landing import editions_in_landing
+    from pipelines.warehouse.lock import RefreshLockedError, refresh_lock
 
     settings = load_settings()
     export_for_dbt(settings)
@@ -199,8 +199,14 @@ def refresh(editions: Sequence[int] | None, pdf: bool = True) -> int:
 
     from dagster import DagsterInstance
 
-    from pipelines.jobs import INGEST_JOB, MODELS_JOB, REFERENCE_JOB, RELEASE_JOB, REPORTS_JOB
-    from pipelines.partitions import edition_partitions
+    from pipelines.orchestration.jobs import (
+        INGEST_JOB,
+        MODELS_JOB,
+        REFERENCE_JOB,
+        RELEASE_JOB,
+        REPORTS_JOB,
+    )
+    from pipelines.orchestration.partitions import edition_partitions
 
     prepare_dagster_home(settings)
     global _LOG
@@ -286,7 +292,7 @@ def refresh(editions: Sequence[int] | None, pdf: bool = True) -> int:
 
 
 def _print_summary(settings: Settings) -> None:
-    from pipelines.status import release_lines
+    from pipelines.cli.status import release_lines
 
     for line in release_lines(settings.published_db):
         _say(line)
@@ -301,7 +307,7 @@ def _print_summary(settings: Settings) -> None:
 
 
 def validate(path: Path, edition: int | None) -> int:
-    from pipelines.validation_report import validate_file
+    from pipelines.cli.validate import validate_file
 
     settings = load_settings()
     report = validate_file(path, edition, settings)
@@ -311,7 +317,7 @@ def validate(path: Path, edition: int | None) -> int:
 
 
 def status() -> int:
-    from pipelines.status import print_status
+    from pipelines.cli.status import print_status
 
     settings = load_settings()
     return print_status(settings, _say)
@@ -361,7 +367,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     refresh log and the Dagster event log keep the details)."""
     import duckdb
 
-    from pipelines.resources import BuildInUseError
+    from pipelines.orchestration.resources import BuildInUseError
     from pipelines.settings import SettingsError
 
     args = build_parser().parse_args(argv)

@@ -14,14 +14,14 @@ from dagster import (
 )
 
 from pipelines.core.contracts import available_editions
-from pipelines.fingerprints import edition_fingerprint
-from pipelines.jobs import EDITION_JOB, RELEASE_JOB
-from pipelines.landing import editions_in_landing
+from pipelines.orchestration.jobs import EDITION_JOB, RELEASE_JOB
 from pipelines.settings import load_settings
+from pipelines.warehouse.fingerprints import edition_fingerprint
+from pipelines.warehouse.landing import editions_in_landing
 
 
 def landing_fingerprint(edition: int) -> str:
-    """What the edition's tables would be built from now (pipelines/fingerprints.py):
+    """What the edition's tables would be built from now (pipelines/warehouse/fingerprints.py):
     a new run key whenever its files, its contract, the reference data or the code change."""
     return edition_fingerprint(load_settings(), edition).digest[:16]
 

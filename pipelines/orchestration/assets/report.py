@@ -16,11 +16,11 @@ from dagster import (
     asset,
 )
 
-from pipelines.assets.publish import published_release
-from pipelines.partitions import edition_partitions
+from pipelines.orchestration.assets.publish import published_release
+from pipelines.orchestration.partitions import edition_partitions
+from pipelines.orchestration.resources import WarehouseResource
 from pipelines.reporting.feedback import write_feedback
 from pipelines.reporting.report import write_reports
-from pipelines.resources import WarehouseResource
 
 # BackfillPolicy.single_run() on a plain asset is "beta"; it is what we want (one run per
 # partition range), so keep the warning out of the CLI's output.

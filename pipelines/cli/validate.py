@@ -26,13 +26,13 @@ from pipelines.core.reference_data import (
 )
 from pipelines.core.submissions import ResolvedEdition, resolve_submissions
 from pipelines.core.survey_reader import FileReadResult, read_survey_file
-from pipelines.landing import (
+from pipelines.settings import LANDING_VAR, SAMPLE_LANDING, Settings
+from pipelines.warehouse.landing import (
     SURVEY_SUFFIXES,
     SurveyFilePlace,
     survey_file_place,
     unread_reason,
 )
-from pipelines.settings import LANDING_VAR, SAMPLE_LANDING, Settings
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1

@@ -14,7 +14,6 @@ from dagster import (
     multi_asset,
 )
 
-from pipelines.build_state import forget_build, loaded_reference, record_ingested, record_reference
 from pipelines.core.contracts import load_contract
 from pipelines.core.reference_data import (
     ReferenceDataError,
@@ -26,12 +25,23 @@ from pipelines.core.reference_data import (
 )
 from pipelines.core.submissions import resolve_submissions
 from pipelines.core.survey_reader import read_survey_file, refused_file
-from pipelines.fingerprints import edition_fingerprint, reference_fingerprint
-from pipelines.ingest_frames import edition_frames
-from pipelines.landing import scan_edition
-from pipelines.partitions import edition_partitions
-from pipelines.raw_tables import EDITION_TABLES, RAW_SCHEMA, replace_edition, replace_table
-from pipelines.resources import WarehouseResource
+from pipelines.orchestration.partitions import edition_partitions
+from pipelines.orchestration.resources import WarehouseResource
+from pipelines.warehouse.build_state import (
+    forget_build,
+    loaded_reference,
+    record_ingested,
+    record_reference,
+)
+from pipelines.warehouse.fingerprints import edition_fingerprint, reference_fingerprint
+from pipelines.warehouse.ingest_frames import edition_frames
+from pipelines.warehouse.landing import scan_edition
+from pipelines.warehouse.raw_tables import (
+    EDITION_TABLES,
+    RAW_SCHEMA,
+    replace_edition,
+    replace_table,
+)
 
 REFERENCE_TABLES = ("cbs_municipalities", "cbs_population", "cbs_mergers")
 

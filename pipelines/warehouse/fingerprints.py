@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines.core.contracts import available_editions, contract_path
-from pipelines.landing import editions_in_landing, scan_edition
+from pipelines.warehouse.landing import editions_in_landing, scan_edition
 from pipelines.settings import DBT_PROJECT_DIR, REPO_ROOT, Settings
 
 # The code an edition's tables depend on: the Python that reads, checks and loads it,
@@ -23,11 +23,11 @@ from pipelines.settings import DBT_PROJECT_DIR, REPO_ROOT, Settings
 # tables). Reporting, the CLI and the release mechanics do not shape an edition's rows.
 _CODE_GLOBS: tuple[tuple[Path, str], ...] = (
     (REPO_ROOT / "pipelines" / "core", "**/*.py"),
-    (REPO_ROOT / "pipelines", "ingest_frames.py"),
-    (REPO_ROOT / "pipelines", "raw_tables.py"),
-    (REPO_ROOT / "pipelines", "landing.py"),
-    (REPO_ROOT / "pipelines" / "assets", "ingest.py"),
-    (REPO_ROOT / "pipelines" / "assets", "validate.py"),
+    (REPO_ROOT / "pipelines" / "warehouse", "ingest_frames.py"),
+    (REPO_ROOT / "pipelines" / "warehouse", "raw_tables.py"),
+    (REPO_ROOT / "pipelines" / "warehouse", "landing.py"),
+    (REPO_ROOT / "pipelines" / "orchestration" / "assets", "ingest.py"),
+    (REPO_ROOT / "pipelines" / "orchestration" / "assets", "validate.py"),
     (DBT_PROJECT_DIR / "models", "**/*"),
     (DBT_PROJECT_DIR / "macros", "**/*"),
     (DBT_PROJECT_DIR, "dbt_project.yml"),

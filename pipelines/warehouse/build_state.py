@@ -1,7 +1,7 @@
 """What the private build holds, compared with the landing zone (content-addressed editions).
 
 Each edition's built tables carry the fingerprint of what they were built from
-(`audit.edition_builds`, see pipelines/fingerprints.py). A refresh compares those with
+(`audit.edition_builds`, see pipelines/warehouse/fingerprints.py). A refresh compares those with
 the landing zone: it rebuilds each edition whose fingerprint differs, drops each edition
 that is no longer there and always recomputes the release-wide models. `--edition` only
 narrows what may be rebuilt; it never decides what is published. The audit before
@@ -17,9 +17,9 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.fingerprints import EditionFingerprint, landing_fingerprints
-from pipelines.raw_tables import AUDIT_SCHEMA, RAW_SCHEMA
-from pipelines.resources import connect_build
+from pipelines.warehouse.fingerprints import EditionFingerprint, landing_fingerprints
+from pipelines.warehouse.raw_tables import AUDIT_SCHEMA, RAW_SCHEMA
+from pipelines.orchestration.resources import connect_build
 from pipelines.settings import Settings
 
 # Schemas whose tables hold rows per edition (dbt's intermediate and marts included).

@@ -2,7 +2,7 @@
 
 dagster-dbt starts `dbt` with `subprocess.Popen`. If that process is killed (SIGKILL, OOM
 killer) dbt lives on, still holding the build database's lock, and the next refresh
-fails. This launcher is the `dbt_executable` dagster-dbt runs (pipelines/assets/
+fails. This launcher is the `dbt_executable` dagster-dbt runs (pipelines/orchestration/assets/
 transform.py): it asks Linux to SIGKILL it when its parent dies (prctl
 PR_SET_PDEATHSIG, kept across execve) and then replaces itself with the dbt of this
 environment, same arguments, same pid. (Elsewhere than Linux it only execs dbt.)

@@ -10,8 +10,8 @@ from pathlib import Path
 import duckdb
 from dagster import ConfigurableResource
 
-from pipelines.raw_tables import ensure_schema
 from pipelines.settings import Settings, export_for_dbt, load_settings
+from pipelines.warehouse.raw_tables import ensure_schema
 
 
 class BuildInUseError(RuntimeError):

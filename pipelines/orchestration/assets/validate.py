@@ -20,12 +20,12 @@ from dagster import (
     asset_check,
 )
 
-from pipelines.assets.ingest import SUBMISSIONS_KEY
 from pipelines.core.contracts import load_contract
 from pipelines.core.expectations import validate_loaded_submissions
-from pipelines.partitions import edition_partitions
-from pipelines.raw_tables import record_checks
-from pipelines.resources import WarehouseResource
+from pipelines.orchestration.assets.ingest import SUBMISSIONS_KEY
+from pipelines.orchestration.partitions import edition_partitions
+from pipelines.orchestration.resources import WarehouseResource
+from pipelines.warehouse.raw_tables import record_checks
 
 # Partitioned asset checks are a Dagster "preview" feature; they are what makes a check
 # per edition possible, so we use them knowingly (pinned dagster version).

@@ -1,0 +1,1 @@
+"""`ictbench refresh | validate | status`: the bureau's command line."""
