@@ -4,6 +4,7 @@ from dagster import AssetKey
 
 from pipelines.core.contracts import available_editions
 from pipelines.orchestration.definitions import defs
+from pipelines.orchestration.jobs import REFRESH_JOB
 from pipelines.orchestration.partitions import edition_partitions
 
 
@@ -32,40 +33,28 @@ def test_the_checks_on_each_edition_block_what_follows() -> None:
     blocking = ("files_usable", "contract_expectations", "population_available")
     assert {"rows_accounted_for", *blocking} <= set(checks)
     assert all(checks[name].blocking for name in blocking)
-    ingest = defs.resolve_job_def("ingest_job")
-    assert "population_available" in {
-        k.name for k in ingest.asset_layer.asset_graph.asset_check_keys
-    }
 
 
-def test_jobs_sensor_and_schedule() -> None:
-    for job in ("reference_job", "ingest_job", "models_job", "edition_job", "release_job"):
-        assert defs.resolve_job_def(job) is not None
-    assert defs.resolve_sensor_def("landing_zone_sensor").job_name == "edition_job"
-    assert defs.resolve_schedule_def("weekly_release").job_name == "release_job"
+def test_one_refresh_job_holds_every_asset_and_check() -> None:
+    """The CLI, the UI, the sensor, the schedule and the tests launch this one job."""
+    job = defs.resolve_job_def(REFRESH_JOB)
+    graph = job.asset_layer.asset_graph
+    assert graph.executable_asset_keys == defs.resolve_asset_graph().executable_asset_keys
+    assert "population_available" in {k.name for k in graph.asset_check_keys}
+    assert [j.name for j in defs.resolve_all_job_defs() if not j.name.startswith("__")] == [
+        REFRESH_JOB
+    ]
+    assert defs.resolve_sensor_def("landing_zone_sensor").job_name == REFRESH_JOB
+    assert defs.resolve_schedule_def("weekly_refresh").job_name == REFRESH_JOB
 
 
-def test_the_dbt_version_taken_in_process_is_the_executables() -> None:
-    """VenvDbtCliResource skips dagster-dbt's `dbt --version` subprocess; the version it
-    reports must be what that subprocess would print (and the private hook must exist)."""
-    import re
-    import subprocess
-
+def test_dbt_runs_through_dagster_dbts_own_resource() -> None:
+    """No subclass overriding dagster-dbt's private methods: the plain resource, running
+    this environment's dbt through the `ictbench-dbt` launcher."""
     from dagster_dbt import DbtCliResource
 
-    from pipelines.orchestration.assets.transform import (
-        VenvDbtCliResource,
-        dbt_executable,
-        dbt_resource,
-    )
+    from pipelines.orchestration.assets.transform import dbt_resource
 
-    # the hooks dagster-dbt still has
-    assert "_cli_version" in vars(DbtCliResource)
-    assert "_initialize_dbt_core_adapter" in vars(DbtCliResource)
     resource = dbt_resource()
-    assert isinstance(resource, VenvDbtCliResource)
-    printed = subprocess.run(
-        [dbt_executable(), "--version"], capture_output=True, text=True, check=True
-    ).stdout
-    match = re.search(r"(\d+\.\d+\.\d+)", printed)
-    assert match and str(resource._cli_version) == match.group(1)
+    assert type(resource) is DbtCliResource
+    assert resource.dbt_executable.endswith(("ictbench-dbt", "dbt"))

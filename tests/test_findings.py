@@ -13,7 +13,8 @@ import yaml
 from openpyxl import load_workbook
 
 from pipelines.core.contracts import load_all_contracts
-from pipelines.reporting.feedback import Finding, write_municipality_file
+from pipelines.core.dutch_format import nl_number
+from pipelines.reporting.feedback import NUMBER_FORMATS, Finding, write_municipality_file
 from pipelines.reporting.formatting import spreadsheet_safe
 from pipelines.settings import DBT_PROJECT_DIR
 
@@ -21,33 +22,15 @@ _RELEASES: dict[str, Path] = {}
 
 
 def findings_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The warehouse of a full run (graph + report assets) over the findings fixture,
+    """The warehouse of a full refresh (with reports) over the findings fixture,
     built once per test session and shared with tests/test_reports.py."""
     if "warehouse" not in _RELEASES:
-        from dagster import DagsterInstance, materialize
-        from dagster._core.storage.tags import (
-            ASSET_PARTITION_RANGE_END_TAG,
-            ASSET_PARTITION_RANGE_START_TAG,
-        )
-
-        from pipelines.orchestration.assets.report import benchmark_reports, feedback_files
         from tests.conftest import FIXTURES
-        from tests.graph_runner import published_fixture, resources
+        from tests.graph_runner import published_fixture
 
         base = tmp_path_factory.mktemp("findings")
-        instance = DagsterInstance.ephemeral()
-        warehouse = published_fixture(
-            base, FIXTURES / "findings_landing", [2020, 2021], instance=instance
-        )
-        landing = base / "landing"
-        # one run over the partition range 2020-2021 (BackfillPolicy.single_run)
-        result = materialize(
-            [feedback_files, benchmark_reports],
-            resources=resources(landing, warehouse),
-            instance=instance,
-            tags={ASSET_PARTITION_RANGE_START_TAG: "2020", ASSET_PARTITION_RANGE_END_TAG: "2021"},
-        )
-        assert result.success
+        # one run of refresh_job: the release, its feedback files and its reports (PDF too)
+        warehouse = published_fixture(base, FIXTURES / "findings_landing", pdf=True)
         _RELEASES["warehouse"] = warehouse
     return _RELEASES["warehouse"]
 
@@ -150,6 +133,45 @@ def test_messages_are_dutch_with_the_numbers(con: duckdb.DuckDBPyConnection) -> 
     assert "samen 6,0 fte" in messages["GM0203:fte_organisatie"]
 
 
+@pytest.mark.parametrize(
+    ("value", "decimals", "text"),
+    [
+        (1234567.891, 2, "1.234.567,89"),
+        (80_000_000.0, 0, "80.000.000"),
+        (-5000.0, 0, "-5.000"),
+        (3.846153846, 1, "3,8"),
+        (0.5, 0, "0"),  # halves to even, as the messages always did
+        (2.5, 0, "2"),
+        (0.125, 2, "0,12"),
+        (1.005, 2, "1,00"),  # the binary value is just below the half
+        (999.995, 2, "1.000,00"),  # ... and this one just above it
+        (-0.04, 1, "-0,0"),
+    ],
+)
+def test_dutch_numbers(value: float, decimals: int, text: str) -> None:
+    assert nl_number(value, decimals) == text
+
+
+@pytest.mark.slow
+def test_messages_format_numbers_with_the_reports_function(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    """dbt renders the messages' numbers with the DuckDB function nl_number, which is the
+    Python function the reports use (registered by pipelines/warehouse/dbt_functions.py)."""
+    value, reference, message = con.execute(
+        "select value, reference_value, message from marts.plausibility_findings "
+        "where finding_code = 'COST_PER_INHABITANT_OUTLIER'"
+    ).fetchone() or (None, None, None)
+    assert isinstance(value, float) and isinstance(reference, float)
+    assert f"(€ {nl_number(value, 2)})" in str(message)
+    assert f"is € {nl_number(reference, 2)}" in str(message)
+    value, message = con.execute(
+        "select value, message from marts.plausibility_findings "
+        "where finding_code = 'KEUR_EUR_MIXUP' and municipality_code = 'GM0207'"
+    ).fetchone() or (None, None)
+    assert f"(€ {nl_number(float(value or 0))})" in str(message)
+
+
 @pytest.mark.slow
 def test_findings_never_block_publication(warehouse: Path, con: duckdb.DuckDBPyConnection) -> None:
     # the published release is the one that holds the findings, and every blocking check
@@ -208,6 +230,13 @@ def test_feedback_files_per_municipality_with_findings(warehouse: Path) -> None:
     )
     assert by_question["pct_plaatsonafhankelijk"][1] == 120
     assert by_question["kosten_overig"][1] == -5000  # a number, not formula-prone text
+    # number formats by the question's unit as published in marts.survey_responses
+    formats = {
+        str(row[0].value).split(":")[0]: row[1].number_format for row in sheet.iter_rows(min_row=2)
+    }
+    assert formats["kosten_overig"] == NUMBER_FORMATS["EUR"] == '"€ "#,##0'
+    assert formats["pct_plaatsonafhankelijk"] == NUMBER_FORMATS["percent"] == '0.0" %"'
+    assert formats["tevredenheid_ict"] == NUMBER_FORMATS["score"] == "0.0"
     assert all(r[3] is None for r in rows[1:])  # left for the respondent
     overview = load_workbook(folder / "overzicht.xlsx").active
     assert overview is not None
@@ -236,7 +265,7 @@ def test_feedback_file_never_holds_a_formula(tmp_path: Path) -> None:
         message='=HYPERLINK("http://evil.example","klik")',
     )
     path = tmp_path / "GM0201.xlsx"
-    write_municipality_file(path, 2021, [hostile], {"kosten_telecom": "amount"})
+    write_municipality_file(path, 2021, [hostile], {"kosten_telecom": "EUR"})
     book = load_workbook(path)
     for sheet in book.worksheets:
         for row in sheet.iter_rows():

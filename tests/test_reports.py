@@ -12,11 +12,11 @@ import duckdb
 import pytest
 from pypdf import PdfReader
 
-from pipelines.core.indicators import load_indicators
 from pipelines.reporting.formatting import (
     SUPPRESSED_TEXT,
     format_indicator_value,
 )
+from pipelines.reporting.report import ReportBuilder, load_release
 from tests.test_findings import findings_release
 
 pytestmark = pytest.mark.slow  # builds the fixture release and renders reports
@@ -41,6 +41,16 @@ def query(warehouse: Path, sql: str, params: list[object]) -> list[tuple[object,
         con.close()
 
 
+def published_indicators(warehouse: Path) -> dict[str, tuple[str, str, str]]:
+    """indicator code -> (unit, Dutch label, Dutch unit), as the release defines them."""
+    return {
+        str(code): (str(unit), str(label), str(unit_nl))
+        for code, unit, label, unit_nl in query(
+            warehouse, "select indicator_code, unit, label_nl, unit_nl from marts.indicators", []
+        )
+    }
+
+
 def summary_cells(html: str, indicator: str) -> list[str]:
     row = re.search(rf'<tr data-indicator="{indicator}">(.*?)</tr>', html, re.S)
     assert row, indicator
@@ -60,7 +70,7 @@ def test_a_report_per_participant_and_an_index(warehouse: Path) -> None:
 
 def test_report_numbers_are_the_marts(warehouse: Path) -> None:
     html = page(warehouse, "GM0201")
-    units = {i.code: i.unit for i in load_indicators()}
+    units = {code: unit for code, (unit, _, _) in published_indicators(warehouse).items()}
     values = dict(
         query(
             warehouse,
@@ -98,6 +108,44 @@ def test_report_numbers_are_the_marts(warehouse: Path) -> None:
     assert 'id="group-size">8<' in html  # eight municipalities in <20k
 
 
+def test_labels_and_order_come_from_the_published_release(warehouse: Path, tmp_path: Path) -> None:
+    """The reports describe the release they show: indicator and peer group labels and
+    the indicator order are the published tables', whatever the code defines now."""
+    html = page(warehouse, "GM0201")
+    assert "vergelijkingsgroep: gemeenten met minder dan 20.000 inwoners" in html
+    assert "<th>Mediaan alle deelnemers</th>" in html
+    shown = re.findall(r'<tr data-indicator="([a-z0-9_]+)">', html)
+    in_order = [
+        str(code)
+        for (code,) in query(
+            warehouse, "select indicator_code from marts.indicators order by sort_order", []
+        )
+    ]
+    assert shown == in_order
+    # a release with other labels and another order: the reports follow it
+    copy = tmp_path / "ictbench.duckdb"
+    shutil.copy(warehouse / "published" / "ictbench.duckdb", copy)
+    con = duckdb.connect(str(copy))
+    try:
+        con.execute(
+            "update marts.peer_groups set label_nl = 'hoogstens 19.999 inwoners' "
+            "where peer_group = '<20k'"
+        )
+        con.execute("update marts.peer_groups set label_nl = 'iedereen' where peer_group = 'all'")
+        con.execute(
+            "update marts.indicators set label_nl = 'Kosten per inwoner (proef)', "
+            "sort_order = -sort_order"
+        )
+    finally:
+        con.close()
+    other = ReportBuilder(load_release(copy)).render(2021, "GM0201")
+    assert "vergelijkingsgroep: gemeenten met hoogstens 19.999 inwoners" in other
+    assert "minder dan 20.000" not in other
+    assert "<th>Mediaan iedereen</th>" in other and "alle deelnemers" not in other
+    assert "Kosten per inwoner (proef)" in other
+    assert re.findall(r'<tr data-indicator="([a-z0-9_]+)">', other) == in_order[::-1]
+
+
 def test_suppressed_statistics_show_as_too_few_participants(warehouse: Path) -> None:
     html = page(warehouse, "GM0209")  # alone in 20k-50k
     cells = summary_cells(html, "ict_cost_per_inhabitant")
@@ -120,9 +168,11 @@ def test_no_other_municipality_leaks_into_a_report(warehouse: Path) -> None:
         "from marts.indicator_values where edition = 2021",
         [],
     )
-    units = {i.code: i.unit for i in load_indicators()}
+    indicators = published_indicators(warehouse)
+    units = {code: unit for code, (unit, _, _) in indicators.items()}
     labels = sorted(
-        {i.label_nl for i in load_indicators()} | {i.unit_nl for i in load_indicators()},
+        {label for _, label, _ in indicators.values()}
+        | {unit_nl for _, _, unit_nl in indicators.values()},
         key=len,
         reverse=True,
     )

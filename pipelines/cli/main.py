@@ -1,32 +1,30 @@
 """`ictbench refresh | validate | status` (outputs.md): the bureau's command line.
 
-`refresh` runs the Dagster graph in-process and records every run in the Dagster
-instance under `$ICTBENCH_WAREHOUSE/dagster`, so `dagster dev` shows them.
+`refresh` launches the one refresh definition (`refresh_job`, see
+pipelines/orchestration/refresh.py) in this process and prints its progress from the
+run's events; every run is recorded in the Dagster instance under
+`$ICTBENCH_WAREHOUSE/dagster`, so `make ui` shows them.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import os
 import sys
 import time
 from collections.abc import Sequence
-from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from pipelines.settings import Settings, export_for_dbt, load_settings
 
 if TYPE_CHECKING:
-    from dagster import DagsterInstance, ExecuteInProcessResult
+    from dagster import EventLogEntry
 
 
 _LOG = Path(os.devnull)
-
-
-class RefreshBlocked(RuntimeError):
-    """A blocking check or a failed step stopped publication."""
 
 
 def _say(message: str) -> None:
@@ -37,137 +35,69 @@ def _err(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def prepare_dagster_home(settings: Settings) -> Path:
-    """The Dagster instance lives under the warehouse; the CLI and `dagster dev` share it."""
-    home = settings.dagster_home
-    home.mkdir(parents=True, exist_ok=True)
-    config = home / "dagster.yaml"
-    if not config.exists():
-        config.write_text("telemetry:\n  enabled: false\n")
-    os.environ["DAGSTER_HOME"] = str(home)
-    return home
-
-
-def _quiet_run_config() -> dict[str, object]:
-    # Progress and failure reasons are printed by the CLI itself (without Dagster's stack
-    # traces); Dagster's event log still records everything, the UI shows it.
-    return {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
-
-
-def _error_text(error: object) -> str:
-    """The innermost message of a Dagster error chain: the user code's own reason, not
-    Dagster's wrapper ("Error occurred while executing op …")."""
-    messages: list[str] = []
-    while error is not None:
-        message = str(getattr(error, "message", "") or "").strip()
-        if message and "Error occurred while executing" not in message:
-            messages.append(message.removeprefix("dagster._core.definitions.events.Failure: "))
-        error = getattr(error, "cause", None) or getattr(error, "context", None)
-    # The wrappers come first, the user code's exception last.
-    return messages[-1] if messages else "unknown error (see the refresh log)"
-
-
-def _failure_reasons(result: ExecuteInProcessResult) -> list[str]:
-    reasons: list[str] = []
-    for evaluation in result.get_asset_check_evaluations():
-        if not evaluation.passed:
-            detail = evaluation.metadata.get("detail")
-            text = getattr(detail, "value", detail) if detail is not None else ""
-            reasons.append(f"check {evaluation.check_name} failed: {text}")
-    for event in result.all_events:
-        if event.is_step_failure and event.step_failure_data is not None:
-            error = event.step_failure_data.error
-            if error and error.cls_name == "DagsterAssetCheckFailedError" and reasons:
-                continue  # a blocking check: its reason is already listed above
-            message = _error_text(error) if error else "unknown error"
-            reasons.append(f"step {event.step_key} failed: {message}")
-    skipped = [e.step_key for e in result.all_events if e.is_step_skipped]
-    if skipped:
-        reasons.append(
-            "not built because of the above: " + ", ".join(sorted(set(map(str, skipped))))
-        )
-    return reasons
-
-
-def contiguous_ranges(keys: Sequence[str], wanted: Sequence[str]) -> list[tuple[str, str]]:
-    """Group the wanted partition keys into runs of neighbours in the partition order."""
-    chosen = set(wanted)
-    ranges: list[tuple[str, str]] = []
-    start: str | None = None
-    previous: str | None = None
-    for key in keys:
-        if key in chosen:
-            start = start or key
-            previous = key
-        elif start is not None and previous is not None:
-            ranges.append((start, previous))
-            start = previous = None
-    if start is not None and previous is not None:
-        ranges.append((start, previous))
-    return ranges
-
-
-def _run_job(
-    instance: DagsterInstance,
-    settings: Settings,
-    job_name: str,
-    label: str,
-    partition_key: str | None = None,
-    partition_range: tuple[str, str] | None = None,
-    op_config: dict[str, object] | None = None,
-) -> None:
-    from dagster._core.storage.tags import (
-        ASSET_PARTITION_RANGE_END_TAG,
-        ASSET_PARTITION_RANGE_START_TAG,
-    )
-
-    from pipelines.orchestration.definitions import defs
-
-    started = time.perf_counter()
-    _say(f"  {label} …")
-    job = defs.resolve_job_def(job_name)
-    tags = {"ictbench/trigger": "cli"}
-    if partition_range is not None:
-        tags[ASSET_PARTITION_RANGE_START_TAG], tags[ASSET_PARTITION_RANGE_END_TAG] = partition_range
-    # dbt's own log lines go to the refresh log, not the terminal.
-    with _LOG.open("a") as log, contextlib.redirect_stdout(log):
-        result = job.execute_in_process(
-            instance=instance,
-            partition_key=partition_key,
-            raise_on_error=False,
-            run_config={
-                **_quiet_run_config(),
-                "ops": op_config or {},
-                # The settings this refresh resolved, not those of the import's moment.
-                "resources": {
-                    "warehouse": {
-                        "config": {
-                            "landing": str(settings.landing),
-                            "warehouse": str(settings.warehouse),
-                        }
-                    }
-                },
-            },
-            tags=tags,
-        )
-    reasons = _failure_reasons(result)
-    elapsed = time.perf_counter() - started
-    if not result.success or reasons:
-        _say(f"  {label}: BLOCKED after {elapsed:.1f} s (run {result.run_id})")
-        raise RefreshBlocked(f"{label}:\n    " + "\n    ".join(reasons or ["run failed"]))
-    _say(f"  {label}: ok in {elapsed:.1f} s (run {result.run_id[:8]})")
-
-
 def _editions_text(editions: Sequence[int]) -> str:
     return ", ".join(map(str, editions))
 
 
+# What the CLI calls the steps of `refresh_job` (a step it does not know keeps its name).
+STEP_LABELS = {
+    "cbs_reference": "reference data",
+    "survey_submissions": "ingest",
+    "edition_models": "edition models (dbt)",
+    "release_models": "release models (dbt)",
+    "published_release": "audit and publish",
+    "feedback_files": "feedback files",
+    "benchmark_reports": "reports",
+}
+CHECK_STEP_PREFIX = "raw__survey_submissions_"
+
+
+def step_label(step: str) -> str:
+    if step.startswith(CHECK_STEP_PREFIX):
+        return "check " + step.removeprefix(CHECK_STEP_PREFIX).replace("_", " ")
+    return STEP_LABELS.get(step, step)
+
+
+class Progress:
+    """Prints a refresh's progress from its run's events, as they are stored."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.started: dict[str, float] = {}
+
+    def _say(self, message: str) -> None:
+        print(message, file=self.out, flush=True)
+
+    def __call__(self, entry: EventLogEntry) -> None:
+        event = entry.dagster_event
+        step = entry.step_key or ""
+        label = step_label(step)
+        if event is None:
+            # The assets' own words (the plan, unread files, warnings), not dbt's chatter.
+            level = (
+                logging.getLevelName(entry.level) if isinstance(entry.level, str) else entry.level
+            )
+            ours = step_label(step) != step and not step.endswith("_models")
+            if ours and isinstance(level, int) and level >= logging.INFO and entry.user_message:
+                self._say(f"    {entry.user_message}")
+            return
+        if event.is_step_start:
+            self.started[step] = entry.timestamp
+            self._say(f"  {label} …")
+        elif event.is_step_success:
+            elapsed = entry.timestamp - self.started.get(step, entry.timestamp)
+            self._say(f"  {label}: ok in {elapsed:.1f} s")
+        elif event.is_step_failure:
+            self._say(f"  {label}: FAILED")
+
+
 def refresh(editions: Sequence[int] | None, pdf: bool = True) -> int:
+    from dagster import DagsterInstance
+
     from pipelines.cli.status import build_notice_lines
     from pipelines.core.contracts import available_editions
-    from pipelines.warehouse.build_state import RefreshPlan, plan_refresh
+    from pipelines.orchestration.refresh import prepare_dagster_home, run_refresh
     from pipelines.warehouse.landing import editions_in_landing
-    from pipelines.warehouse.lock import RefreshLockedError, refresh_lock
 
     settings = load_settings()
     export_for_dbt(settings)
@@ -197,17 +127,6 @@ def refresh(editions: Sequence[int] | None, pdf: bool = True) -> int:
         )
         return 2
 
-    from dagster import DagsterInstance
-
-    from pipelines.orchestration.jobs import (
-        INGEST_JOB,
-        MODELS_JOB,
-        REFERENCE_JOB,
-        RELEASE_JOB,
-        REPORTS_JOB,
-    )
-    from pipelines.orchestration.partitions import edition_partitions
-
     prepare_dagster_home(settings)
     global _LOG
     logs = settings.warehouse / "logs"
@@ -216,79 +135,52 @@ def refresh(editions: Sequence[int] | None, pdf: bool = True) -> int:
     _say(f"ictbench refresh: editions {_editions_text(wanted)}")
     _say(f"  landing   {settings.landing}\n  warehouse {settings.warehouse}\n  log       {_LOG}")
     started = time.perf_counter()
-    plan: RefreshPlan | None = None
-    try:
-        with refresh_lock(settings.lock_file):
-            plan = plan_refresh(settings, requested)
-            for edition in plan.up_to_date:
-                _say(f"  edition {edition}: up to date (built from the current landing zone)")
-            for edition in plan.rebuild:
-                _say(f"  edition {edition}: rebuild ({plan.why[edition]})")
-            for edition in plan.withdrawn:
-                _say(
-                    f"  edition {edition}: no longer in the landing zone; "
-                    "it is dropped and no longer published"
-                )
-            if plan.refused:
-                raise RefreshBlocked(
-                    "\n".join(
-                        f"edition {e} is not built from the current landing zone ({why}), "
-                        "and --edition does not allow rebuilding it"
-                        for e, why in plan.refused.items()
-                    )
-                    + "\nthe release must hold every edition of the landing zone: run "
-                    "`ictbench refresh`, or add " + " ".join(f"--edition {e}" for e in plan.refused)
-                )
-            run_job = partial(_run_job, DagsterInstance.get(), settings)
-            run_job(REFERENCE_JOB, "reference data")
-            blocked: list[str] = []
-            for edition in plan.rebuild:
-                try:
-                    run_job(INGEST_JOB, f"ingest and validate {edition}", str(edition))
-                except RefreshBlocked as exc:
-                    blocked.append(str(exc))
-            if blocked:
-                raise RefreshBlocked("\n".join(blocked))
-            keys = edition_partitions.get_partition_keys()
-            for first, last in contiguous_ranges(keys, [str(e) for e in plan.rebuild]):
-                label = f"models {first}" if first == last else f"models {first}–{last}"
-                run_job(MODELS_JOB, label, partition_range=(first, last))
-            run_job(RELEASE_JOB, "audit and publish")
-            # Feedback files and reports, one run per contiguous partition range.
-            # The release is already published: a failure here unpublishes nothing; it is
-            # reported on stderr and the exit status is 1.
-            report_failures: list[str] = []
-            for first, last in contiguous_ranges(keys, [str(e) for e in wanted]):
-                label = f"reports {first}" if first == last else f"reports {first}–{last}"
-                try:
-                    run_job(
-                        REPORTS_JOB,
-                        label,
-                        partition_range=(first, last),
-                        op_config={"benchmark_reports": {"config": {"pdf": pdf}}},
-                    )
-                except RefreshBlocked as exc:
-                    report_failures.append(str(exc))
-    except RefreshLockedError as exc:
-        _err(f"ictbench: {exc}")
+    # dbt's own log lines go to the refresh log, not the terminal; progress does.
+    progress = Progress(sys.stdout)
+    with _LOG.open("a") as log, contextlib.redirect_stdout(log):
+        outcome = run_refresh(
+            settings, DagsterInstance.get(), requested, pdf=pdf, on_event=progress
+        )
+    elapsed = time.perf_counter() - started
+    if outcome.locked:
+        _err(f"ictbench: {outcome.reasons[0] if outcome.reasons else 'the warehouse is busy'}")
+        _err("  (nothing new was published; the previous release, if any, is untouched)")
         return 3
-    except RefreshBlocked as exc:
+    if not outcome.published:
         if settings.published_db.exists():
             _err("ictbench: publication blocked; the previous release is untouched.")
         else:
             _err("ictbench: publication blocked; nothing has been published yet.")
-        _err(str(exc))
-        if plan is not None:
-            for line in build_notice_lines(settings.build_db, plan.rebuild):
-                _err(line)
+        _err("\n".join(outcome.reasons or [f"run {outcome.run_id} failed"]))
+        _err(f"  (Dagster run {outcome.run_id}; details: {_LOG})")
+        for line in build_notice_lines(settings.build_db, _unfinished_editions(settings)):
+            _err(line)
         return 1
-    _say(f"published in {time.perf_counter() - started:.1f} s")
+    _say(f"published in {elapsed:.1f} s (Dagster run {outcome.run_id[:8]})")
     _print_summary(settings)
-    if report_failures:
+    if not outcome.success:
         _err("ictbench: the release is published, but feedback files or reports failed:")
-        _err("\n".join(report_failures))
+        _err("\n".join(outcome.reasons))
         return 1
     return 0
+
+
+def _unfinished_editions(settings: Settings) -> list[int] | None:
+    """The editions a blocked run ingested but did not model (what its notices are about)."""
+    from pipelines.warehouse.build_state import open_build_read_only, unmodelled_editions
+
+    try:
+        con = open_build_read_only(settings.build_db)
+    except Exception:  # e.g. a stopped dbt still holds it: the notices are a courtesy
+        return None
+    if con is None:
+        return None
+    try:
+        return unmodelled_editions(con) or None
+    except Exception:
+        return None
+    finally:
+        con.close()
 
 
 def _print_summary(settings: Settings) -> None:
@@ -367,8 +259,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     refresh log and the Dagster event log keep the details)."""
     import duckdb
 
-    from pipelines.orchestration.resources import BuildInUseError
     from pipelines.settings import SettingsError
+    from pipelines.warehouse.build_db import BuildInUseError
 
     args = build_parser().parse_args(argv)
     try:

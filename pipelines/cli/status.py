@@ -10,6 +10,7 @@ import duckdb
 
 from pipelines.core.survey_reader import Rejection
 from pipelines.settings import Settings
+from pipelines.warehouse.raw_tables import has_table
 from pipelines.warehouse.release import current_release
 
 
@@ -28,15 +29,6 @@ class EditionStatus:
     no_population: int = 0
 
 
-def _has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    row = con.execute(
-        "select count(*) from information_schema.tables "
-        "where table_schema = 'marts' and table_name = ?",
-        [table],
-    ).fetchone()
-    return bool(row and row[0])
-
-
 def edition_status(published_db: Path) -> list[EditionStatus]:
     """Counts per edition from the published release (empty when nothing is published)."""
     if not published_db.exists():
@@ -44,7 +36,7 @@ def edition_status(published_db: Path) -> list[EditionStatus]:
     con = duckdb.connect(str(published_db), read_only=True)
     try:
         findings: dict[int, int] = {}
-        has_findings = _has_table(con, "plausibility_findings")
+        has_findings = has_table(con, "marts", "plausibility_findings")
         if has_findings:
             findings = dict(
                 con.execute(
@@ -63,7 +55,7 @@ def edition_status(published_db: Path) -> list[EditionStatus]:
             con.execute("select edition, count(*) from marts.rejected_rows group by 1").fetchall()
         )
         notices: dict[tuple[int, str], int] = {}
-        if _has_table(con, "file_notices"):
+        if has_table(con, "marts", "file_notices"):
             notices = {
                 (int(e), str(k)): int(n)
                 for e, k, n in con.execute(

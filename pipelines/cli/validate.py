@@ -18,7 +18,12 @@ from pathlib import Path
 import pandas as pd
 
 from pipelines.core.contracts import ContractError, EditionContract, load_contract
-from pipelines.core.expectations import validate_loaded_submissions
+from pipelines.core.expectations import (
+    ANSWER_COLUMNS,
+    SUBMISSION_COLUMNS,
+    expectations_frame,
+    validate_loaded_submissions,
+)
 from pipelines.core.reference_data import (
     ReferenceDataError,
     load_municipal_division,
@@ -155,18 +160,7 @@ def _report_expectations(
 ) -> None:
     if not resolved.loaded or result.unusable_reason:
         return
-    frame = pd.DataFrame(
-        [
-            {
-                "municipality_code": s.municipality_code,
-                "boekjaar": s.boekjaar,
-                "ingediend_op": s.ingediend_op,
-                **{q: s.answers.get(q) for q in contract.numeric_questions},
-            }
-            for s in resolved.loaded
-        ]
-    )
-    report = validate_loaded_submissions(frame, contract)
+    report = validate_loaded_submissions(expectations_frame_of(resolved, contract), contract)
     for outcome in report.results:
         if not outcome.success:
             out.lines.append(
@@ -178,6 +172,37 @@ def _report_expectations(
     )
     if not report.success:
         out.exit_code = max(out.exit_code, EXIT_FINDINGS)
+
+
+def expectations_frame_of(resolved: ResolvedEdition, contract: EditionContract) -> pd.DataFrame:
+    """What the contract's suite validates, built from the file just read (the rows the
+    ingest would write to raw.survey_submissions and raw.survey_answers)."""
+    submissions = pd.DataFrame.from_records(
+        [
+            {
+                "municipality_code": s.municipality_code,
+                "boekjaar": s.boekjaar,
+                "ingediend_op": s.ingediend_op,
+                "source_file": s.source_file,
+                "source_row": s.source_row,
+            }
+            for s in resolved.loaded
+        ],
+        columns=list(SUBMISSION_COLUMNS),
+    )
+    answers = pd.DataFrame.from_records(
+        [
+            {
+                "municipality_code": s.municipality_code,
+                "question_code": q,
+                "value": s.answers.get(q),
+            }
+            for s in resolved.loaded
+            for q in contract.numeric_questions
+        ],
+        columns=list(ANSWER_COLUMNS),
+    ).astype({"value": "float64"})
+    return expectations_frame(submissions, answers)
 
 
 def _division_hint(

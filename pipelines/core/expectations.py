@@ -2,7 +2,9 @@
 
 The suite runs on a wide pandas frame of the *loaded* submissions of one edition: columns
 ``municipality_code``, ``boekjaar``, ``ingediend_op`` and one column per numeric question
-(canonical code; extra columns are ignored). Nothing edition-specific lives here.
+(canonical code; extra columns are ignored). ``expectations_frame`` builds it, from the
+build database's rows (the blocking check) and from a file just read (``ictbench
+validate``) alike. Nothing edition-specific lives here.
 
 GX is imported lazily (it is slow to import) and runs in an ephemeral, in-memory context
 with analytics and progress bars off: nothing is written to disk.
@@ -57,6 +59,12 @@ NUMERIC_TYPES = [
 ]
 SAMPLE_SIZE = 5
 
+# The input of ``expectations_frame``: the loaded submissions (one row each) and their
+# answers in long form (one row per submission and numeric question), as in
+# raw.survey_submissions and raw.survey_answers.
+SUBMISSION_COLUMNS = (MUNICIPALITY_CODE, BOEKJAAR, INGEDIEND_OP, "source_file", "source_row")
+ANSWER_COLUMNS = (MUNICIPALITY_CODE, "question_code", "value")
+
 
 @dataclass(frozen=True)
 class ExpectationOutcome:
@@ -78,6 +86,23 @@ class ValidationReport:
     @property
     def failed(self) -> list[ExpectationOutcome]:
         return [r for r in self.results if not r.success]
+
+
+def expectations_frame(submissions: pd.DataFrame, answers: pd.DataFrame) -> pd.DataFrame:
+    """One row per loaded submission (``submissions``, ``SUBMISSION_COLUMNS``, in its row
+    order), one column per numeric question (pivoted from ``answers``, ``ANSWER_COLUMNS``):
+    what the suite validates."""
+    if answers.empty:
+        return submissions
+    wide = answers.pivot_table(
+        index="municipality_code",
+        columns="question_code",
+        values="value",
+        aggfunc="first",
+        dropna=False,
+    )
+    wide.columns = [str(c) for c in wide.columns]
+    return submissions.merge(wide.reset_index(), on="municipality_code", how="left")
 
 
 def identity_columns() -> tuple[str, ...]:

@@ -1,36 +1,20 @@
-"""Dagster resources: the warehouse settings and connections to the private build DB."""
+"""Dagster resources: the warehouse settings, its run-wide lock and connections to the
+private build DB."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
+from typing import Any
 
 import duckdb
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, InitResourceContext
+from pydantic import PrivateAttr
 
 from pipelines.settings import Settings, export_for_dbt, load_settings
+from pipelines.warehouse.build_db import connect_build
+from pipelines.warehouse.lock import acquire
 from pipelines.warehouse.raw_tables import ensure_schema
-
-
-class BuildInUseError(RuntimeError):
-    """Another process holds the private build database."""
-
-
-def connect_build(build_db: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the build database; if another process holds it, say which one, in words."""
-    try:
-        return duckdb.connect(str(build_db), read_only=read_only)
-    except duckdb.IOException as exc:
-        if "lock" not in str(exc).lower():
-            raise
-        holder = re.search(r"held in (.+)", str(exc))
-        raise BuildInUseError(
-            f"the build database {build_db} is in use by another process"
-            + (f" ({holder.group(1).strip()})" if holder else "")
-            + "; close it (a DuckDB session, a Dagster UI run, a stuck refresh) and try again"
-        ) from None
 
 
 class WarehouseResource(ConfigurableResource):
@@ -38,6 +22,18 @@ class WarehouseResource(ConfigurableResource):
 
     landing: str
     warehouse: str
+    _lock: Any = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        """Every run that uses the warehouse holds its exclusive lock from start to end,
+        whoever launched it: a second run fails at once, naming the run that holds it."""
+        run = f"Dagster run {context.run_id}" if context.run_id else "a Dagster run"
+        self._lock = acquire(self.settings.lock_file, holder=run)
+
+    def teardown_after_execution(self, context: InitResourceContext) -> None:
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> WarehouseResource:

@@ -2,8 +2,10 @@
 
 `$ICTBENCH_WAREHOUSE/feedback/<edition>/<municipality_code>.xlsx` per municipality with
 findings (columns: vraag, gegeven waarde, reden, toelichting/antwoord) and
-`feedback/<edition>/overzicht.xlsx` for the bureau. Read from the published release.
-Every text cell goes through `spreadsheet_safe` (no formula injection).
+`feedback/<edition>/overzicht.xlsx` for the bureau. Read from the published release
+only (findings, indicator labels from `marts.indicators`, each question's unit from
+`marts.survey_responses`), never the contracts or `dbt_project.yml`. Every text cell
+goes through `spreadsheet_safe` (no formula injection).
 """
 
 from __future__ import annotations
@@ -20,8 +22,6 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from pipelines.core.contracts import ContractError, load_contract
-from pipelines.core.indicators import load_indicators
 from pipelines.reporting.formatting import spreadsheet_safe
 
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
@@ -32,12 +32,13 @@ WRAP = Alignment(wrap_text=True, vertical="top")
 
 SEVERITY_NL = {"high": "hoog", "medium": "middel", "low": "laag"}
 
-# Excel number formats per question kind (Excel applies the reader's locale separators).
+# Excel number formats per question unit, as `marts.survey_responses.unit` publishes it
+# (Excel applies the reader's locale separators); "indicator" for indicator findings.
 NUMBER_FORMATS = {
-    "amount": '"€ "#,##0',
+    "EUR": '"€ "#,##0',
     "percent": '0.0" %"',
     "score": "0.0",
-    "fte": '0.0" fte"',
+    "FTE": '0.0" fte"',
     "count": "#,##0",
     "indicator": "#,##0.00",
 }
@@ -55,6 +56,7 @@ class Finding:
     finding_code: str
     severity: str
     message: str
+    indicator_label: str | None = None  # marts.indicators.label_nl of indicator_code
 
 
 def load_findings(published_db: Path, editions: Sequence[int]) -> list[Finding]:
@@ -62,11 +64,13 @@ def load_findings(published_db: Path, editions: Sequence[int]) -> list[Finding]:
     try:
         rows = con.execute(
             """
-            select edition, municipality_code, municipality_name, question_code,
-                question_text, indicator_code, value, finding_code, severity, message
-            from marts.plausibility_findings
-            where list_contains(?, edition)
-            order by edition, municipality_code, finding_code, question_code
+            select f.edition, f.municipality_code, f.municipality_name, f.question_code,
+                f.question_text, f.indicator_code, f.value, f.finding_code, f.severity,
+                f.message, i.label_nl
+            from marts.plausibility_findings as f
+            left join marts.indicators as i on f.indicator_code = i.indicator_code
+            where list_contains(?, f.edition)
+            order by f.edition, f.municipality_code, f.finding_code, f.question_code
             """,
             [list(editions)],
         ).fetchall()
@@ -75,13 +79,19 @@ def load_findings(published_db: Path, editions: Sequence[int]) -> list[Finding]:
     return [Finding(*row) for row in rows]
 
 
-def _question_kinds(edition: int) -> dict[str, str]:
-    """question code -> kind (amount, fte, percent, ...) from the edition's contract."""
+def load_question_units(published_db: Path, edition: int) -> dict[str, str]:
+    """question code -> canonical unit (EUR, FTE, percent, ...) of an edition's numeric
+    questions, as the release publishes them."""
+    con = duckdb.connect(str(published_db), read_only=True)
     try:
-        contract = load_contract(edition)
-    except (ContractError, FileNotFoundError):
-        return {}
-    return {c.question: c.kind for c in contract.columns}
+        rows = con.execute(
+            "select distinct question_code, unit from marts.survey_responses "
+            "where edition = ? and unit is not null",
+            [edition],
+        ).fetchall()
+    finally:
+        con.close()
+    return {str(question): str(unit) for question, unit in rows}
 
 
 def _question_label(finding: Finding) -> str:
@@ -89,14 +99,13 @@ def _question_label(finding: Finding) -> str:
     if finding.question_code:
         text = finding.question_text
         return f"{finding.question_code}: {text}" if text else finding.question_code
-    labels = {i.code: i.label_nl for i in load_indicators()}
-    code = finding.indicator_code or ""
-    return f"{labels.get(code, code)} (indicator, berekend uit uw antwoorden)"
+    label = finding.indicator_label or finding.indicator_code or ""
+    return f"{label} (indicator, berekend uit uw antwoorden)"
 
 
-def _kind(finding: Finding, kinds: dict[str, str]) -> str:
+def _number_format_key(finding: Finding, units: dict[str, str]) -> str:
     if finding.question_code:
-        return kinds.get(finding.question_code, "count")
+        return units.get(finding.question_code, "count")
     return "indicator"
 
 
@@ -106,12 +115,12 @@ def _text(cell: Cell, text: str | None) -> None:
         cell.data_type = "s"  # explicitly a string, never a formula
 
 
-def _number(cell: Cell, value: float | None, kind: str) -> None:
+def _number(cell: Cell, value: float | None, format_key: str) -> None:
     if value is None or math.isnan(value):
         cell.value = None
         return
     cell.value = float(value)
-    cell.number_format = NUMBER_FORMATS.get(kind, "#,##0.##")
+    cell.number_format = NUMBER_FORMATS.get(format_key, "#,##0.##")
 
 
 def _header(sheet: Worksheet, titles: Sequence[str], widths: Sequence[int]) -> None:
@@ -134,7 +143,7 @@ def _finish_row(sheet: Worksheet, row: int, n_columns: int) -> None:
 
 
 def write_municipality_file(
-    path: Path, edition: int, findings: Sequence[Finding], kinds: dict[str, str]
+    path: Path, edition: int, findings: Sequence[Finding], units: dict[str, str]
 ) -> None:
     first = findings[0]
     name = first.municipality_name or first.municipality_code
@@ -150,7 +159,7 @@ def write_municipality_file(
         if finding.value is None:
             _text(value_cell, "(niet ingevuld)")
         else:
-            _number(value_cell, finding.value, _kind(finding, kinds))
+            _number(value_cell, finding.value, _number_format_key(finding, units))
         _text(sheet.cell(row=row, column=3), finding.message)
         answer = sheet.cell(row=row, column=4)
         answer.fill = ANSWER_FILL
@@ -185,7 +194,7 @@ def write_municipality_file(
 
 
 def write_overview(
-    path: Path, edition: int, findings: Sequence[Finding], kinds: dict[str, str]
+    path: Path, edition: int, findings: Sequence[Finding], units: dict[str, str]
 ) -> None:
     book = Workbook()
     sheet = book.active
@@ -199,7 +208,7 @@ def write_overview(
         _text(sheet.cell(row=row, column=3), finding.finding_code)
         _text(sheet.cell(row=row, column=4), SEVERITY_NL.get(finding.severity, finding.severity))
         _text(sheet.cell(row=row, column=5), _question_label(finding))
-        _number(sheet.cell(row=row, column=6), finding.value, _kind(finding, kinds))
+        _number(sheet.cell(row=row, column=6), finding.value, _number_format_key(finding, units))
         _text(sheet.cell(row=row, column=7), finding.message)
         _finish_row(sheet, row, len(columns))
     sheet.auto_filter.ref = f"A1:G{max(len(findings), 1) + 1}"
@@ -217,16 +226,16 @@ def write_feedback(published_db: Path, feedback_dir: Path, edition: int) -> list
         for old in target.glob("*.xlsx"):
             old.unlink()
     target.mkdir(parents=True, exist_ok=True)
-    kinds = _question_kinds(edition)
+    units = load_question_units(published_db, edition)
     written: list[Path] = []
     by_municipality: dict[str, list[Finding]] = {}
     for finding in findings:
         by_municipality.setdefault(finding.municipality_code, []).append(finding)
     for code, own in sorted(by_municipality.items()):
         path = target / f"{code}.xlsx"
-        write_municipality_file(path, edition, own, kinds)
+        write_municipality_file(path, edition, own, units)
         written.append(path)
     overview = target / "overzicht.xlsx"
-    write_overview(overview, edition, findings, kinds)
+    write_overview(overview, edition, findings, units)
     written.append(overview)
     return written

@@ -1,28 +1,24 @@
-"""Dutch display formatting (reports round for display only) and spreadsheet-safe text."""
+"""Dutch display formatting (reports round for display only) and spreadsheet-safe text.
+
+Numbers become text through `nl_number` (`pipelines/core/dutch_format.py`), the one
+implementation of the Dutch number rule, which the findings' messages use as well.
+Peer group labels are the published release's (`marts.peer_groups`), passed in by the
+caller; nothing here defines a peer group.
+"""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
-PEER_GROUP_LABELS = {
-    "<20k": "minder dan 20.000 inwoners",
-    "20k-50k": "20.000 tot 50.000 inwoners",
-    "50k-100k": "50.000 tot 100.000 inwoners",
-    "100k-250k": "100.000 tot 250.000 inwoners",
-    "250k+": "250.000 inwoners of meer",
-    "all": "alle deelnemers",
-}
+from pipelines.core.dutch_format import nl_number
 
 SUPPRESSED_TEXT = "te weinig deelnemers"
+# A participant without CBS population has no peer group (only `all`).
+NO_PEER_GROUP_TEXT = "onbekend (geen CBS-inwonertal)"
 
 # A spreadsheet program may run text starting with one of these as a formula.
 _FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
-
-
-def nl_number(value: float, decimals: int = 0) -> str:
-    """1234567.891 -> '1.234.567,89' (Dutch separators; a real minus sign stays '-')."""
-    text = f"{value:,.{decimals}f}"
-    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 
 def _decimals(value: float) -> int:
@@ -59,10 +55,12 @@ def tick_decimals(step: float) -> int:
     return 2
 
 
-def peer_group_label(peer_group: str | None) -> str:
+def peer_group_label(peer_group: str | None, labels: Mapping[str, str]) -> str:
+    """The Dutch label of a peer group code; `labels` are the published release's
+    (`marts.peer_groups.label_nl` by code)."""
     if peer_group is None:
-        return "onbekend (geen CBS-inwonertal)"
-    return PEER_GROUP_LABELS.get(peer_group, peer_group)
+        return NO_PEER_GROUP_TEXT
+    return labels.get(peer_group, peer_group)
 
 
 def spreadsheet_safe(text: str | None) -> str | None:

@@ -1,12 +1,14 @@
 """Benchmark reports: per edition an `index.html` and, per participating municipality,
 `reports/<edition>/<municipality_code>.html` plus the same report as `<code>.pdf`.
 
-Reads only the published release (`published/ictbench.duckdb`, read-only). A report
-shows the municipality's own values beside its peer group's statistics (P25, median,
-P75; suppressed ones as "te weinig deelnemers"), its trend over the editions, its
-plausibility findings and the size of its peer group, never another municipality's
-individual values. Each page is one self-contained file: inline CSS and inline SVG,
-no script, no network resource.
+Reads only the published release (`published/ictbench.duckdb`, read-only): the
+indicator definitions and units from `marts.indicators`, the peer group labels and
+order from `marts.peer_groups`, never `dbt_project.yml` or the contracts, so a report
+always describes the release it shows. A report shows the municipality's own values
+beside its peer group's statistics (P25, median, P75; suppressed ones as "te weinig
+deelnemers"), its trend over the editions, its plausibility findings and the size of
+its peer group, never another municipality's individual values. Each page is one
+self-contained file: inline CSS and inline SVG, no script, no network resource.
 """
 
 from __future__ import annotations
@@ -25,7 +27,6 @@ from pathlib import Path
 import duckdb
 import jinja2
 
-from pipelines.core.indicators import Indicator, load_indicators
 from pipelines.reporting import charts
 from pipelines.reporting.formatting import (
     SUPPRESSED_TEXT,
@@ -35,6 +36,18 @@ from pipelines.reporting.formatting import (
 
 TEMPLATES = Path(__file__).parent / "templates"
 TREND_INDICATOR = "ict_cost_per_inhabitant"
+ALL = "all"  # the peer group of every participant (marts.peer_benchmarks, marts.peer_groups)
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """An indicator as the published release defines it (`marts.indicators`)."""
+
+    code: str
+    label_nl: str
+    unit: str
+    unit_nl: str
+    first_edition: int
 
 
 @dataclass(frozen=True)
@@ -51,7 +64,9 @@ class ReleaseData:
     """What the reports need from the published release, loaded once."""
 
     editions: list[int]
-    indicators: list[Indicator]
+    indicators: list[Indicator]  # in the release's sort order
+    # peer group code -> Dutch label, in the release's sort order (`all` last)
+    peer_group_labels: dict[str, str]
     # (edition, municipality) -> (name, peer_group)
     participants: dict[tuple[int, str], tuple[str, str | None]]
     # (edition, municipality, indicator) -> value
@@ -69,11 +84,19 @@ class ReleaseData:
 def load_release(published_db: Path) -> ReleaseData:
     con = duckdb.connect(str(published_db), read_only=True)
     try:
-        published = {
-            code
-            for (code,) in con.execute("select indicator_code from marts.indicators").fetchall()
+        indicators = [
+            Indicator(str(code), str(label), str(unit), str(unit_nl), int(first))
+            for code, label, unit, unit_nl, first in con.execute(
+                "select indicator_code, label_nl, unit, unit_nl, first_edition "
+                "from marts.indicators order by sort_order"
+            ).fetchall()
+        ]
+        peer_group_labels = {
+            str(code): str(label)
+            for code, label in con.execute(
+                "select peer_group, label_nl from marts.peer_groups order by sort_order"
+            ).fetchall()
         }
-        order = [i for i in load_indicators() if i.code in published]
         participants: dict[tuple[int, str], tuple[str, str | None]] = {}
         for edition, code, name, peer_group in con.execute(
             """
@@ -128,7 +151,8 @@ def load_release(published_db: Path) -> ReleaseData:
     editions = sorted({e for e, _ in participants})
     return ReleaseData(
         editions=editions,
-        indicators=order,
+        indicators=indicators,
+        peer_group_labels=peer_group_labels,
         participants=participants,
         values=values,
         peers=peers,
@@ -177,12 +201,12 @@ class ReportBuilder:
         """The trend chart's shared part for reports of `edition` (editions up to it)."""
         if edition not in self._trend_bases:
             shown = [e for e in self.data.editions if e <= edition]
-            medians = [self.data.peers.get((e, "all", indicator.code)) for e in shown]
+            medians = [self.data.peers.get((e, ALL, indicator.code)) for e in shown]
             self._trend_bases[edition] = charts.trend_base(
                 shown,
                 [m.median if m is not None and not m.suppressed else None for m in medians],
                 lambda v: format_indicator_value(v, indicator.unit),
-                "mediaan alle deelnemers",
+                f"mediaan {self.data.peer_group_labels[ALL]}",
                 "uw gemeente",
             )
         return self._trend_bases[edition]
@@ -214,7 +238,7 @@ class ReportBuilder:
                 continue
             own = data.values.get((edition, municipality, indicator.code))
             stats = data.peers.get((edition, group, indicator.code)) if group else None
-            stats_all = data.peers.get((edition, "all", indicator.code))
+            stats_all = data.peers.get((edition, ALL, indicator.code))
             base = self._base(edition, group, indicator) if group else None
             own_text = format_indicator_value(own, indicator.unit)
             chart = (
@@ -278,7 +302,8 @@ class ReportBuilder:
             "boekjaar": edition - 1,
             "code": municipality,
             "name": name,
-            "peer_group": peer_group_label(group),
+            "peer_group": peer_group_label(group, data.peer_group_labels),
+            "all_label": data.peer_group_labels[ALL],
             "group_size": data.group_sizes.get((edition, group), 0),
             "n_all": sum(1 for (e, _) in data.participants if e == edition),
             "cards": cards,
@@ -295,7 +320,11 @@ class ReportBuilder:
     def render_index(self, edition: int) -> str:
         members = sorted(
             (
-                {"code": code, "name": name, "peer_group": peer_group_label(group)}
+                {
+                    "code": code,
+                    "name": name,
+                    "peer_group": peer_group_label(group, self.data.peer_group_labels),
+                }
                 for (e, code), (name, group) in self.data.participants.items()
                 if e == edition
             ),

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.settings import Settings
+from pipelines.warehouse.build_db import connect_build
 from pipelines.warehouse.fingerprints import EditionFingerprint, landing_fingerprints
 from pipelines.warehouse.raw_tables import AUDIT_SCHEMA, RAW_SCHEMA
-from pipelines.orchestration.resources import connect_build
-from pipelines.settings import Settings
 
 # Schemas whose tables hold rows per edition (dbt's intermediate and marts included).
 EDITION_SCHEMAS = (RAW_SCHEMA, AUDIT_SCHEMA, "intermediate", "marts")
@@ -65,6 +65,14 @@ def record_modelled(con: duckdb.DuckDBPyConnection, editions: Sequence[int]) -> 
             f"update {AUDIT_SCHEMA}.edition_builds set modelled = true where edition = ?",
             [edition],
         )
+
+
+def unmodelled_editions(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """Editions ingested whose checks and models have not finished: what a run rebuilds."""
+    rows = con.execute(
+        f"select edition from {AUDIT_SCHEMA}.edition_builds where not modelled order by 1"
+    ).fetchall()
+    return [int(r[0]) for r in rows]
 
 
 def built_editions(con: duckdb.DuckDBPyConnection) -> dict[int, BuiltEdition]:

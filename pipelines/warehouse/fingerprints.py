@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines.core.contracts import available_editions, contract_path
-from pipelines.warehouse.landing import editions_in_landing, scan_edition
 from pipelines.settings import DBT_PROJECT_DIR, REPO_ROOT, Settings
+from pipelines.warehouse.landing import editions_in_landing, scan_edition
 
 # The code an edition's tables depend on: the Python that reads, checks and loads it,
 # and the dbt project that models it (documentation included: it is persisted with the
@@ -30,6 +30,7 @@ _CODE_GLOBS: tuple[tuple[Path, str], ...] = (
     (REPO_ROOT / "pipelines" / "orchestration" / "assets", "validate.py"),
     (DBT_PROJECT_DIR / "models", "**/*"),
     (DBT_PROJECT_DIR / "macros", "**/*"),
+    (DBT_PROJECT_DIR / "seeds", "**/*"),
     (DBT_PROJECT_DIR, "dbt_project.yml"),
 )
 

@@ -98,6 +98,15 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
                     con.execute(f"alter table {schema}.{name} add column {column} {column_type}")
 
 
+def has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    """Whether ``schema.table`` exists in the database ``con`` is connected to."""
+    row = con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, table],
+    ).fetchone()
+    return bool(row and row[0])
+
+
 def table_columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[str]:
     rows = con.execute(
         "select column_name from information_schema.columns "

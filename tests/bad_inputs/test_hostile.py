@@ -16,7 +16,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from pipelines.core import survey_reader
+from pipelines.core import survey_reader, survey_xlsx
 from pipelines.core.contracts import EditionContract, load_contract
 from pipelines.core.submissions import resolve_submissions
 from pipelines.core.survey_reader import FileReadResult, read_survey_file
@@ -285,7 +285,7 @@ def test_entity_bomb_behind_the_prescan_window_is_refused_by_defusedxml(
 def test_defusedxml_alone_refuses_the_bomb(
     tmp_path: Path, xlsx_contract: EditionContract, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(survey_reader, "_DTD_MARKERS", ())  # pre-scan off
+    monkeypatch.setattr(survey_xlsx, "_DTD_MARKERS", ())  # pre-scan off
     path = tmp_path / "laughs.xlsx"
     path.write_bytes(_with_part(STRINGS, BILLION_LAUGHS.encode()))
     with bounded(seconds=5, megabytes=20):

@@ -9,7 +9,13 @@ import pandas as pd
 import pytest
 
 from pipelines.core.contracts import EditionContract
-from pipelines.core.expectations import build_suite, validate_loaded_submissions
+from pipelines.core.expectations import (
+    ANSWER_COLUMNS,
+    SUBMISSION_COLUMNS,
+    build_suite,
+    expectations_frame,
+    validate_loaded_submissions,
+)
 
 
 def clean_frame(contract: EditionContract) -> pd.DataFrame:
@@ -109,3 +115,30 @@ def test_nothing_written_to_disk(
     monkeypatch.chdir(tmp_path)
     validate_loaded_submissions(clean_frame(contracts[2021]), contracts[2021])
     assert list(tmp_path.iterdir()) == []
+
+
+def test_expectations_frame_pivots_the_answers_onto_the_submissions() -> None:
+    submissions = pd.DataFrame(
+        [
+            ("GM0344", 2022, datetime(2023, 3, 1), "a.csv", 3),
+            ("GM0363", 2022, datetime(2023, 3, 2), "a.csv", 2),
+        ],
+        columns=list(SUBMISSION_COLUMNS),
+    )
+    answers = pd.DataFrame(
+        [
+            ("GM0363", "kosten_saas", 10.0),
+            ("GM0344", "kosten_saas", None),
+            ("GM0363", "fte_data", None),
+            ("GM0344", "fte_data", None),
+        ],
+        columns=list(ANSWER_COLUMNS),
+    ).astype({"value": "float64"})
+    frame = expectations_frame(submissions, answers)
+    # the submissions' rows and columns first, then one column per question (unanswered too)
+    assert list(frame.columns) == [*SUBMISSION_COLUMNS, "fte_data", "kosten_saas"]
+    assert list(frame["municipality_code"]) == ["GM0344", "GM0363"]
+    assert frame["kosten_saas"].tolist()[1] == 10.0 and frame["kosten_saas"].isna().tolist()[0]
+    assert frame["fte_data"].dtype == "float64" and frame["fte_data"].isna().all()
+    # no answers at all: the submissions as they are (the suite adds the questions as nulls)
+    assert expectations_frame(submissions, answers.iloc[:0]) is submissions

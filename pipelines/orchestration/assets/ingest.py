@@ -8,6 +8,7 @@ from dagster import (
     AssetExecutionContext,
     AssetKey,
     AssetSpec,
+    BackfillPolicy,
     Failure,
     MaterializeResult,
     MetadataValue,
@@ -25,11 +26,12 @@ from pipelines.core.reference_data import (
 )
 from pipelines.core.submissions import resolve_submissions
 from pipelines.core.survey_reader import read_survey_file, refused_file
-from pipelines.orchestration.partitions import edition_partitions
+from pipelines.orchestration.partitions import edition_partitions, requested_editions
 from pipelines.orchestration.resources import WarehouseResource
 from pipelines.warehouse.build_state import (
     forget_build,
     loaded_reference,
+    plan_refresh,
     record_ingested,
     record_reference,
 )
@@ -120,6 +122,8 @@ def cbs_reference(
     name="survey_submissions",
     group_name="ingest",
     partitions_def=edition_partitions,
+    # A refresh is one run over a range of editions; the plan decides which it rebuilds.
+    backfill_policy=BackfillPolicy.single_run(),
     specs=[
         AssetSpec(
             raw_key(table),
@@ -130,14 +134,63 @@ def cbs_reference(
         for table in EDITION_TABLES
     ],
     description=(
-        "One edition's survey files read strictly by its data contract: every input row "
-        "is loaded, superseded, rejected (with reasons in raw.survey_rejections) or empty."
+        "The survey files of each edition whose build is stale (pipelines/warehouse/"
+        "build_state.py), read strictly by its data contract: every input row is loaded, "
+        "superseded, rejected (with reasons in raw.survey_rejections) or empty."
     ),
 )
 def survey_submissions(
     context: AssetExecutionContext, warehouse: WarehouseResource
 ) -> Iterator[MaterializeResult]:
-    edition = int(context.partition_key)
+    settings = warehouse.settings
+    plan = plan_refresh(settings, requested_editions(context))
+    for edition in plan.up_to_date:
+        context.log.info(f"edition {edition}: up to date (built from the current landing zone)")
+    for edition in plan.rebuild:
+        context.log.info(f"edition {edition}: rebuild ({plan.why[edition]})")
+    for edition in plan.withdrawn:
+        context.log.warning(
+            f"edition {edition}: no longer in the landing zone; it is dropped and no longer "
+            "published"
+        )
+    if plan.refused:
+        raise Failure(
+            description="\n".join(
+                f"edition {e} is not built from the current landing zone ({why}), "
+                "and this run does not rebuild it"
+                for e, why in plan.refused.items()
+            )
+            + "\nthe release must hold every edition of the landing zone: run `ictbench "
+            "refresh`, or add " + " ".join(f"--edition {e}" for e in plan.refused)
+        )
+    metadata: dict[str, dict[str, object]] = {}
+    failures: list[str] = []
+    for edition in plan.rebuild:
+        try:
+            metadata[str(edition)] = ingest_edition(context, warehouse, edition)
+        except Failure as exc:
+            failures.append(exc.description or str(exc))
+    if failures:
+        raise Failure(description="\n".join(failures))
+    for table in EDITION_TABLES:
+        yield MaterializeResult(
+            asset_key=raw_key(table),
+            metadata={
+                "rebuilt": MetadataValue.json(plan.rebuild),
+                "up_to_date": MetadataValue.json(plan.up_to_date),
+                **(
+                    {"editions": MetadataValue.json(metadata)}
+                    if table == "survey_submissions"
+                    else {}
+                ),
+            },
+        )
+
+
+def ingest_edition(
+    context: AssetExecutionContext, warehouse: WarehouseResource, edition: int
+) -> dict[str, object]:
+    """Read one edition's files strictly by its contract into the raw tables."""
     contract = load_contract(edition)
     settings = warehouse.settings
     edition_dir = settings.survey_dir / str(edition)
@@ -166,28 +219,19 @@ def survey_submissions(
         if result.unusable_reason:
             context.log.error(f"{path.name}: unusable: {result.unusable_reason}")
         for warning in result.warnings:
-            context.log.warning(f"{path.name}: {warning}")
+            named = warning.startswith(f"{path.name}:")
+            context.log.warning(warning if named else f"{path.name}: {warning}")
         results.append(result)
     resolved = resolve_submissions(results)
     frames = edition_frames(contract, results, resolved, unread)
     with warehouse.build_connection() as con:
         replace_edition(con, edition, frames)
         record_ingested(con, edition, fingerprint)
-
     statuses = frames["survey_submissions"]["status"].value_counts().to_dict()
-    for table in EDITION_TABLES:
-        if table != "survey_submissions":
-            yield MaterializeResult(asset_key=raw_key(table), metadata={"rows": len(frames[table])})
-    yield MaterializeResult(
-        asset_key=SUBMISSIONS_KEY,
-        metadata={
-            "files": MetadataValue.json([f.source_file for f in results]),
-            "rows_in": sum(f.n_rows for f in results),
-            "loaded": int(statuses.get("loaded", 0)),
-            "superseded": int(statuses.get("superseded", 0)),
-            "rejected": int(statuses.get("rejected", 0)),
-            "empty": int(statuses.get("empty", 0)),
-            "rejections": len(frames["survey_rejections"]),
-            "contract_version": contract.contract_version,
-        },
-    )
+    return {
+        "files": [f.source_file for f in results],
+        "rows_in": sum(f.n_rows for f in results),
+        **{s: int(statuses.get(s, 0)) for s in ("loaded", "superseded", "rejected", "empty")},
+        "rejections": len(frames["survey_rejections"]),
+        "contract_version": contract.contract_version,
+    }

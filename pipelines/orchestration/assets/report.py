@@ -17,10 +17,11 @@ from dagster import (
 )
 
 from pipelines.orchestration.assets.publish import published_release
-from pipelines.orchestration.partitions import edition_partitions
+from pipelines.orchestration.partitions import edition_partitions, requested_editions
 from pipelines.orchestration.resources import WarehouseResource
 from pipelines.reporting.feedback import write_feedback
 from pipelines.reporting.report import write_reports
+from pipelines.warehouse.fingerprints import publishable_editions
 
 # BackfillPolicy.single_run() on a plain asset is "beta"; it is what we want (one run per
 # partition range), so keep the warning out of the CLI's output.
@@ -43,16 +44,26 @@ def feedback_files(
 ) -> MaterializeResult:
     settings = warehouse.settings
     counts: dict[str, int] = {}
-    for key in context.partition_keys:
-        written = write_feedback(settings.published_db, settings.warehouse / "feedback", int(key))
-        counts[key] = len(written) - 1  # minus the overview
-        context.log.info(f"feedback {key}: {counts[key]} municipality files + overzicht.xlsx")
+    for edition in published_editions(context, warehouse):
+        written = write_feedback(settings.published_db, settings.warehouse / "feedback", edition)
+        counts[str(edition)] = len(written) - 1  # minus the overview
+        context.log.info(f"feedback {edition}: {counts[str(edition)]} files + overzicht.xlsx")
     return MaterializeResult(
         metadata={
             "municipality_files": MetadataValue.json(counts),
             "path": MetadataValue.path(str(settings.warehouse / "feedback")),
         }
     )
+
+
+def published_editions(context: AssetExecutionContext, warehouse: WarehouseResource) -> list[int]:
+    """The editions of this run that the release holds: those it was asked for, or, for a
+    run over every edition, each edition of the landing zone (the release holds no other)."""
+    requested = requested_editions(context)
+    if requested is not None:
+        return requested
+    keys = {int(k) for k in context.partition_keys}
+    return [e for e in publishable_editions(warehouse.settings) if e in keys]
 
 
 class ReportConfig(Config):
@@ -76,7 +87,7 @@ def benchmark_reports(
     context: AssetExecutionContext, config: ReportConfig, warehouse: WarehouseResource
 ) -> MaterializeResult:
     settings = warehouse.settings
-    editions = [int(key) for key in context.partition_keys]
+    editions = published_editions(context, warehouse)
     result = write_reports(settings.published_db, settings.reports_dir, editions, pdf=config.pdf)
     context.log.info(
         f"reports {editions}: {sum(result.editions.values())} HTML in "

@@ -5,9 +5,9 @@ Edition-grained models (tag `edition`) are partitioned by edition and built with
 release-wide models (tag `release`) are unpartitioned.
 """
 
+import shutil
 import sys
-from collections.abc import Iterator, Mapping, Sequence
-from functools import cached_property
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -17,20 +17,24 @@ from dagster_dbt import (
     DbtCliInvocation,
     DbtCliResource,
     DbtProject,
+    DbtProjectPreparer,
     dbt_assets,
 )
-from packaging import version
 
 from pipelines.orchestration.dbt_args import EDITION_SELECTOR, RELEASE_SELECTOR, dbt_build_args
 from pipelines.orchestration.dbt_launcher import LAUNCHER_NAME, parent_pid_env, real_dbt
 from pipelines.orchestration.partitions import edition_partitions
 from pipelines.orchestration.resources import WarehouseResource
-from pipelines.settings import DBT_PROJECT_DIR
-from pipelines.warehouse.build_state import drop_editions, editions_in_build, record_modelled
+from pipelines.settings import DBT_PROJECT_DIR, Settings, export_for_dbt, load_settings
+from pipelines.warehouse.build_state import (
+    drop_editions,
+    editions_in_build,
+    record_modelled,
+    unmodelled_editions,
+)
 from pipelines.warehouse.fingerprints import publishable_editions
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-dbt_project.prepare_if_dev()
 
 
 class IctbenchDbtTranslator(DagsterDbtTranslator):
@@ -43,28 +47,6 @@ class IctbenchDbtTranslator(DagsterDbtTranslator):
 
 
 translator = IctbenchDbtTranslator()
-
-
-class VenvDbtCliResource(DbtCliResource):
-    """`DbtCliResource` for the dbt-core installed beside this interpreter.
-
-    Before every invocation dagster-dbt asks the executable for its version (`dbt
-    --version`, a subprocess) and loads dbt's macros into an in-process adapter: ~8 s of a
-    refresh's ~20 s per dbt run here. The executable we run is the dbt-core of this
-    environment, so its version is the package's; the adapter only serves
-    `fetch_row_counts()` / `fetch_column_metadata()`, which ictbench does not use
-    (dagster-dbt runs without one when it cannot create it). tests/test_definitions.py
-    checks both hooks still exist and the version matches.
-    """
-
-    @cached_property
-    def _cli_version(self) -> version.Version:
-        from dbt.version import __version__
-
-        return version.parse(__version__)
-
-    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:  # type: ignore[override]
-        return None
 
 
 def dbt_executable() -> str:
@@ -82,22 +64,52 @@ def dbt_executable() -> str:
         return "dbt"  # dagster-dbt then names the missing executable when a run starts
 
 
+def prepare_manifest_if_dev() -> None:
+    """Under `dagster dev`, parse the dbt project as the code location loads, so model
+    edits show at once. dagster-dbt's own `DbtProject.prepare_if_dev()` runs `dbt` from
+    PATH, which a fresh clone's `make ui` does not have (it lives in .venv/bin): this
+    runs the same `dbt parse` with this environment's dbt. Outside `dagster dev`, the
+    manifest is the one `make setup` parsed."""
+    if not DbtProjectPreparer().using_dagster_dev():
+        return
+    export_for_dbt(load_settings())
+    invocation = dbt_resource().cli(
+        ["parse", "--quiet"], target_path=dbt_project.target_path, raise_on_error=True
+    )
+    invocation.wait()
+
+
 def dbt_resource() -> DbtCliResource:
     # project_dir accepts a DbtProject (dagster-dbt's documented use); its annotation says str
-    if Path(dbt_executable()).parent == Path(sys.executable).parent:
-        return VenvDbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())  # type: ignore[arg-type]
     return DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())
 
 
+def dbt_target_path(settings: Settings, context: AssetExecutionContext) -> Path:
+    """Where dbt writes its artifacts and log: one folder per dbt asset inside the
+    warehouse, reused by every run (one run at a time holds the warehouse), so dbt's
+    output never piles up (dagster-dbt's default is a new folder per invocation)."""
+    return settings.warehouse / "dbt" / context.op_execution_context.op.name
+
+
 def start_dbt(
-    dbt: DbtCliResource, args: list[str], context: AssetExecutionContext
+    dbt: DbtCliResource,
+    args: list[str],
+    context: AssetExecutionContext,
+    warehouse: WarehouseResource,
 ) -> DbtCliInvocation:
-    """Start dbt, telling the launcher which process starts it: a launcher whose parent
-    died before it could ask for the death signal then exits instead of running dbt.
-    dagster-dbt starts dbt inside `cli()` from this (the op's) thread, which streams
-    dbt's output until dbt has exited: the death signal cannot fire early."""
+    """Start dbt on this run's warehouse, telling the launcher which process starts it: a
+    launcher whose parent died before it could ask for the death signal then exits
+    instead of running dbt. dagster-dbt starts dbt inside `cli()` from this (the op's)
+    thread, which streams dbt's output until dbt has exited: the death signal cannot
+    fire early."""
+    warehouse.export_for_dbt()
+    target = dbt_target_path(warehouse.settings, context)
+    shutil.rmtree(target, ignore_errors=True)
     with parent_pid_env():
-        return dbt.cli(args, context=context)
+        return dbt.cli(args, context=context, target_path=target)
+
+
+prepare_manifest_if_dev()
 
 
 @dbt_assets(
@@ -113,9 +125,14 @@ def start_dbt(
 def edition_models(
     context: AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
 ) -> Iterator[Any]:
-    warehouse.export_for_dbt()
-    editions = [int(key) for key in context.partition_keys]
-    yield from start_dbt(dbt, dbt_build_args(editions), context).stream()
+    keys = {int(key) for key in context.partition_keys}
+    # The editions this run ingested (and checked): their models are stale, no others.
+    with warehouse.build_connection() as con:
+        editions = [e for e in unmodelled_editions(con) if e in keys]
+    if not editions:
+        context.log.info("no edition ingested in this run: no edition model to rebuild")
+        return
+    yield from start_dbt(dbt, dbt_build_args(editions), context, warehouse).stream()
     # dbt failed → stream() raised above and these editions stay unbuilt.
     with warehouse.build_connection() as con:
         record_modelled(con, editions)
@@ -138,8 +155,7 @@ def release_models(
         drop_editions(con, withdrawn)
     for edition in withdrawn:
         context.log.warning(f"edition {edition}: no longer in the landing zone; dropped")
-    warehouse.export_for_dbt()
-    yield from start_dbt(dbt, dbt_build_args(None), context).stream()
+    yield from start_dbt(dbt, dbt_build_args(None), context, warehouse).stream()
 
 
 def mart_keys() -> list[AssetKey]:

@@ -1,13 +1,16 @@
-"""Validate stage: blocking asset checks on each edition's ingested submissions.
+"""Validate stage: blocking asset checks on the editions a run ingested.
 
-The Great Expectations suite is generated from the edition's data contract
-(`pipelines/core/expectations.py`). A failing check stops the edition's models in the
-same run, and its outcome is stored in `audit.edition_checks` so that publication
-(a later run) refuses a build containing a failed edition.
+Each check runs once per refresh run, over every edition the run rebuilt (ingested and
+not yet modelled, `pipelines/warehouse/build_state.py`). The Great Expectations suite is
+generated from the edition's data contract (`pipelines/core/expectations.py`). A failing
+check stops every model and the publication of that run; each edition's outcome is also
+stored in `audit.edition_checks`, so no later run publishes a build holding it.
 """
 
 import warnings
+from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -21,10 +24,17 @@ from dagster import (
 )
 
 from pipelines.core.contracts import load_contract
-from pipelines.core.expectations import validate_loaded_submissions
+from pipelines.core.expectations import (
+    ANSWER_COLUMNS,
+    SUBMISSION_COLUMNS,
+    expectations_frame,
+    validate_loaded_submissions,
+)
 from pipelines.orchestration.assets.ingest import SUBMISSIONS_KEY
 from pipelines.orchestration.partitions import edition_partitions
 from pipelines.orchestration.resources import WarehouseResource
+from pipelines.warehouse.audit import unaccounted_rows
+from pipelines.warehouse.build_state import unmodelled_editions
 from pipelines.warehouse.raw_tables import record_checks
 
 # Partitioned asset checks are a Dagster "preview" feature; they are what makes a check
@@ -35,45 +45,68 @@ warnings.filterwarnings("ignore", message=".*partitions_def on an AssetCheckSpec
 def loaded_submissions_frame(con: duckdb.DuckDBPyConnection, edition: int) -> pd.DataFrame:
     """One row per loaded submission, one column per numeric question (GX's input)."""
     submissions = con.execute(
-        """
-        select municipality_code, boekjaar, ingediend_op, source_file, source_row
+        f"""
+        select {", ".join(SUBMISSION_COLUMNS)}
         from raw.survey_submissions where edition = ? and status = 'loaded'
         order by municipality_code
         """,
         [edition],
     ).df()
     answers = con.execute(
-        "select municipality_code, question_code, value from raw.survey_answers where edition = ?",
+        f"select {', '.join(ANSWER_COLUMNS)} from raw.survey_answers where edition = ?",
         [edition],
     ).df()
-    if answers.empty:
-        return submissions
-    wide = answers.pivot_table(
-        index="municipality_code",
-        columns="question_code",
-        values="value",
-        aggfunc="first",
-        dropna=False,
-    )
-    wide.columns = [str(c) for c in wide.columns]
-    return submissions.merge(wide.reset_index(), on="municipality_code", how="left")
+    return expectations_frame(submissions, answers)
 
 
-def _result(
-    con: duckdb.DuckDBPyConnection,
-    edition: int,
+CheckOutcome = tuple[bool, str, dict[str, Any]]
+
+
+def _evaluate(
+    context: AssetCheckExecutionContext,
+    warehouse: WarehouseResource,
     name: str,
-    passed: bool,
-    detail: str,
-    metadata: dict[str, Any] | None = None,  # Dagster's raw metadata values
+    check: Callable[[duckdb.DuckDBPyConnection, int], CheckOutcome],
 ) -> AssetCheckResult:
-    record_checks(con, edition, {name: (passed, detail)})
+    """Run one check on each edition this run ingested; record each edition's outcome."""
+    keys = {int(k) for k in context.partition_keys}
+    outcomes: dict[int, CheckOutcome] = {}
+    with warehouse.build_connection() as con:
+        for edition in [e for e in unmodelled_editions(con) if e in keys]:
+            passed, detail, metadata = check(con, edition)
+            record_checks(con, edition, {name: (passed, detail)})
+            outcomes[edition] = (passed, detail, metadata)
+    failed = {e: o for e, o in outcomes.items() if not o[0]}
+    shown = failed or outcomes
+    detail = "; ".join(f"edition {e}: {o[1]}" for e, o in shown.items())
     return AssetCheckResult(
         check_name=name,
-        passed=passed,
+        passed=not failed,
         severity=AssetCheckSeverity.ERROR,
-        metadata={"detail": detail, **(metadata or {})},
+        metadata={
+            "detail": detail or "no edition ingested in this run",
+            "editions": MetadataValue.json(sorted(outcomes)),
+            **{
+                f"{key} ({e})": value
+                for e, (_, _, metadata) in outcomes.items()
+                for key, value in metadata.items()
+            },
+        },
     )
+
+
+def _files_usable(con: duckdb.DuckDBPyConnection, edition: int) -> CheckOutcome:
+    unusable = con.execute(
+        "select source_file, reason from raw.survey_source_files "
+        "where edition = ? and status <> 'ok' order by source_file",
+        [edition],
+    ).fetchall()
+    # the reader's reasons already start with the file name
+    detail = (
+        "; ".join(r if r.startswith(f"{f}:") else f"{f}: {r}" for f, r in unusable)
+        or "all files usable"
+    )
+    return not unusable, detail, {}
 
 
 @asset_check(
@@ -85,19 +118,16 @@ def _result(
 def files_usable(
     context: AssetCheckExecutionContext, warehouse: WarehouseResource
 ) -> AssetCheckResult:
-    edition = int(context.partition_key)
-    with warehouse.build_connection() as con:
-        unusable = con.execute(
-            "select source_file, reason from raw.survey_source_files "
-            "where edition = ? and status <> 'ok' order by source_file",
-            [edition],
-        ).fetchall()
-        # the reader's reasons already start with the file name
-        detail = (
-            "; ".join(r if r.startswith(f"{f}:") else f"{f}: {r}" for f, r in unusable)
-            or "all files usable"
-        )
-        return _result(con, edition, "files_usable", not unusable, detail)
+    return _evaluate(context, warehouse, "files_usable", _files_usable)
+
+
+def _rows_accounted_for(con: duckdb.DuckDBPyConnection, edition: int) -> CheckOutcome:
+    mismatches = unaccounted_rows(con, edition)
+    detail = (
+        "; ".join(f"{f}: {n} rows in, {a} accounted for" for _, f, n, a in mismatches)
+        or "every input row accounted for"
+    )
+    return not mismatches, detail, {}
 
 
 @asset_check(
@@ -109,24 +139,47 @@ def files_usable(
 def rows_accounted_for(
     context: AssetCheckExecutionContext, warehouse: WarehouseResource
 ) -> AssetCheckResult:
-    edition = int(context.partition_key)
-    with warehouse.build_connection() as con:
-        mismatches = con.execute(
+    return _evaluate(context, warehouse, "rows_accounted_for", _rows_accounted_for)
+
+
+def _contract_expectations(con: duckdb.DuckDBPyConnection, edition: int) -> CheckOutcome:
+    contract = load_contract(edition)
+    frame = loaded_submissions_frame(con, edition)
+    if frame.empty:
+        files = con.execute(
             """
-            select f.source_file, f.n_rows, count(s.source_row) as accounted
+            select f.source_file, f.n_rows,
+                count(*) filter (where s.status = 'rejected'),
+                count(*) filter (where s.status = 'empty')
             from raw.survey_source_files as f
             left join raw.survey_submissions as s
                 on s.edition = f.edition and s.source_file = f.source_file
-            where f.edition = ?
-            group by all having f.n_rows <> count(s.source_row)
+            where f.edition = ? group by all order by 1
             """,
             [edition],
         ).fetchall()
-        detail = (
-            "; ".join(f"{f}: {n} rows in, {a} accounted for" for f, n, a in mismatches)
-            or "every input row accounted for"
+        detail = "no submission loaded: " + "; ".join(
+            f"{name}: {n} data rows ({rejected} rejected, {empty} empty)"
+            for name, n, rejected, empty in files
         )
-        return _result(con, edition, "rows_accounted_for", not mismatches, detail)
+        return False, detail, {}
+    report = validate_loaded_submissions(frame, contract)
+    failed = [o for o in report.results if not o.success]
+    detail = (
+        "; ".join(
+            f"{o.expectation} on {o.column}: {o.unexpected_count} unexpected "
+            f"(e.g. {o.sample_unexpected})"
+            for o in failed
+        )
+        or f"{len(report.results)} expectations met"
+    )
+    metadata = {
+        "expectations": len(report.results),
+        "failed": MetadataValue.json(
+            [{"expectation": o.expectation, "column": o.column} for o in failed]
+        ),
+    }
+    return report.success, detail, metadata
 
 
 @asset_check(
@@ -138,51 +191,46 @@ def rows_accounted_for(
 def contract_expectations(
     context: AssetCheckExecutionContext, warehouse: WarehouseResource
 ) -> AssetCheckResult:
-    edition = int(context.partition_key)
-    contract = load_contract(edition)
-    with warehouse.build_connection() as con:
-        frame = loaded_submissions_frame(con, edition)
-        if frame.empty:
-            files = con.execute(
-                """
-                select f.source_file, f.n_rows,
-                    count(*) filter (where s.status = 'rejected'),
-                    count(*) filter (where s.status = 'empty')
-                from raw.survey_source_files as f
-                left join raw.survey_submissions as s
-                    on s.edition = f.edition and s.source_file = f.source_file
-                where f.edition = ? group by all order by 1
-                """,
-                [edition],
-            ).fetchall()
-            detail = "no submission loaded: " + "; ".join(
-                f"{name}: {n} data rows ({rejected} rejected, {empty} empty)"
-                for name, n, rejected, empty in files
-            )
-            return _result(con, edition, "contract_expectations", False, detail)
-        report = validate_loaded_submissions(frame, contract)
-        failed = [o for o in report.results if not o.success]
+    return _evaluate(context, warehouse, "contract_expectations", _contract_expectations)
+
+
+def _population_available(
+    con: duckdb.DuckDBPyConnection, edition: int, population_dir: Path
+) -> CheckOutcome:
+    boekjaar = load_contract(edition).boekjaar
+    on = date(boekjaar, 1, 1)
+    known = con.execute(
+        "select count(population) from raw.cbs_population where reference_date = ?", [on]
+    ).fetchone()
+    n_known = int(known[0]) if known else 0
+    if not n_known:
         detail = (
-            "; ".join(
-                f"{o.expectation} on {o.column}: {o.unexpected_count} unexpected "
-                f"(e.g. {o.sample_unexpected})"
-                for o in failed
-            )
-            or f"{len(report.results)} expectations met"
+            f"no CBS population on 1 January {boekjaar} (boekjaar of edition {edition}) "
+            f"in {population_dir}; add the StatLine 03759ned export holding {boekjaar}"
         )
-        return _result(
-            con,
-            edition,
-            "contract_expectations",
-            report.success,
-            detail,
-            {
-                "expectations": len(report.results),
-                "failed": MetadataValue.json(
-                    [{"expectation": o.expectation, "column": o.column} for o in failed]
-                ),
-            },
+        return False, detail, {}
+    # one participant without population: not blocking, a NO_POPULATION finding instead
+    without = [
+        str(r[0])
+        for r in con.execute(
+            """
+            select s.municipality_code
+            from raw.survey_submissions as s
+            left join raw.cbs_population as p
+                on p.municipality_code = s.municipality_code and p.reference_date = ?
+            where s.edition = ? and s.status = 'loaded' and p.population is null
+            order by 1
+            """,
+            [on, edition],
+        ).fetchall()
+    ]
+    detail = f"CBS population on 1 January {boekjaar} for {n_known} municipalities"
+    if without:
+        detail += (
+            f"; none for participant(s) {', '.join(without)} (finding NO_POPULATION: "
+            "no per-inhabitant indicators, no peer group)"
         )
+    return True, detail, {"participants_without_population": MetadataValue.json(without)}
 
 
 @asset_check(
@@ -197,50 +245,13 @@ def contract_expectations(
 def population_available(
     context: AssetCheckExecutionContext, warehouse: WarehouseResource
 ) -> AssetCheckResult:
-    edition = int(context.partition_key)
-    boekjaar = load_contract(edition).boekjaar
-    on = date(boekjaar, 1, 1)
-    with warehouse.build_connection() as con:
-        known = con.execute(
-            "select count(population) from raw.cbs_population where reference_date = ?", [on]
-        ).fetchone()
-        n_known = int(known[0]) if known else 0
-        if not n_known:
-            folder = warehouse.settings.population_dir
-            detail = (
-                f"no CBS population on 1 January {boekjaar} (boekjaar of edition {edition}) "
-                f"in {folder}; add the StatLine 03759ned export holding {boekjaar}"
-            )
-            return _result(con, edition, "population_available", False, detail)
-        # one participant without population: not blocking, a NO_POPULATION finding instead
-        without = [
-            str(r[0])
-            for r in con.execute(
-                """
-                select s.municipality_code
-                from raw.survey_submissions as s
-                left join raw.cbs_population as p
-                    on p.municipality_code = s.municipality_code and p.reference_date = ?
-                where s.edition = ? and s.status = 'loaded' and p.population is null
-                order by 1
-                """,
-                [on, edition],
-            ).fetchall()
-        ]
-        detail = f"CBS population on 1 January {boekjaar} for {n_known} municipalities"
-        if without:
-            detail += (
-                f"; none for participant(s) {', '.join(without)} (finding NO_POPULATION: "
-                "no per-inhabitant indicators, no peer group)"
-            )
-        return _result(
-            con,
-            edition,
-            "population_available",
-            True,
-            detail,
-            {"participants_without_population": MetadataValue.json(without)},
-        )
+    population_dir = warehouse.settings.population_dir
+    return _evaluate(
+        context,
+        warehouse,
+        "population_available",
+        lambda con, edition: _population_available(con, edition, population_dir),
+    )
 
 
 survey_checks = [files_usable, rows_accounted_for, contract_expectations, population_available]
