@@ -20,9 +20,12 @@ $(STAMP): requirements.lock pyproject.toml
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-# The dbt manifest Dagster loads (never `dbt parse` at import time).
-$(MANIFEST): $(STAMP) $(DBT_SOURCES)
-	cd dbt_project && ../$(BIN)/dbt parse --quiet --profiles-dir .
+# The dbt manifest Dagster loads (never `dbt parse` at import time). The question list
+# dbt needs comes from the data contracts (pipelines/orchestration/dbt_args.py).
+CONTRACTS := $(wildcard data_contracts/edition_*.yaml)
+DBT_VARS = $(BIN)/python -m pipelines.orchestration.dbt_args
+$(MANIFEST): $(STAMP) $(DBT_SOURCES) $(CONTRACTS)
+	vars="$$($(DBT_VARS))" && cd dbt_project && ../$(BIN)/dbt parse --quiet --profiles-dir . --vars "$$vars"
 
 ## Set up and run the main job (every edition of the bundled sample) end to end.
 demo: setup
@@ -46,9 +49,11 @@ lint: setup
 	$(BIN)/ruff check pipelines tests scripts
 	$(BIN)/ruff format --check pipelines tests scripts
 	$(BIN)/mypy
-	@# The dbt templater opens a database: give it an empty one of its own.
+	@# The dbt templater opens a database: give it an empty one of its own; and the
+	@# question list of the contracts, as every dbt run gets it (a config file of its own).
 	mkdir -p .lint-warehouse/build
-	ICTBENCH_WAREHOUSE=$(CURDIR)/.lint-warehouse $(BIN)/sqlfluff lint dbt_project/models dbt_project/tests/singular
+	$(DBT_VARS) --sqlfluff-config > .lint-warehouse/pyproject.toml
+	ICTBENCH_WAREHOUSE=$(CURDIR)/.lint-warehouse $(BIN)/sqlfluff lint --config .lint-warehouse/pyproject.toml dbt_project/models dbt_project/tests/singular
 
 unit: setup
 	$(BIN)/python -m pytest -q tests/unit
@@ -57,9 +62,10 @@ unit: setup
 bench: setup
 	$(BIN)/python scripts/bench.py
 
-## The Dagster UI on the same instance the CLI records its runs in.
+## The Dagster UI on the same instance the CLI records its runs in (its dagster.yaml, as
+## the CLI writes it: runs queue and start one at a time).
 ui: setup
-	mkdir -p $(ICTBENCH_WAREHOUSE)/dagster
+	$(BIN)/python -c 'from pipelines.orchestration.refresh import prepare_dagster_home as p; from pipelines.settings import load_settings as s; p(s())'
 	DAGSTER_HOME=$(ICTBENCH_WAREHOUSE)/dagster $(BIN)/dagster dev -w workspace.yaml
 
 sample: setup

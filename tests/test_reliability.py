@@ -28,6 +28,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipelines.orchestration.dbt_args import dbt_vars
 from pipelines.warehouse.analyst import connect_published
 from pipelines.warehouse.release import list_tables, sql_identifier, table_content_hash
 from tests.conftest import FIXTURES, REPO_ROOT
@@ -345,8 +346,21 @@ def run_dbt(warehouse: Path, *args: str) -> Path:
     target = warehouse / "dbt_target"
     logs = warehouse / "dbt_logs"
     dbt = Path(sys.executable).parent / "dbt"
+    # the question list of the contracts, as every dbt run gets it (orchestration/dbt_args.py)
+    variables = json.dumps(dbt_vars())
     completed = subprocess.run(
-        [dbt, *args, "--profiles-dir", ".", "--target-path", target, "--log-path", logs],
+        [
+            dbt,
+            *args,
+            "--vars",
+            variables,
+            "--profiles-dir",
+            ".",
+            "--target-path",
+            target,
+            "--log-path",
+            logs,
+        ],
         cwd=REPO_ROOT / "dbt_project",
         env=os.environ | {"ICTBENCH_WAREHOUSE": str(warehouse)},
         capture_output=True,

@@ -25,9 +25,19 @@
     {{ return(definitions) }}
 {%- endmacro %}
 
-{#- The canonical numeric question codes (vars.survey_questions). -#}
+{#- The canonical numeric question codes, in questionnaire order: every numeric
+    question of data_contracts/edition_*.yaml. Computed from the contracts by
+    pipelines/orchestration/dbt_args.py and passed as --vars by every dbt run
+    (the project's default is empty; parsing needs no list). -#}
 {% macro survey_questions() -%}
-    {{ return(var('survey_questions')) }}
+    {%- set questions = var('survey_questions') -%}
+    {%- if execute and not questions -%}
+        {{ exceptions.raise_compiler_error(
+            "vars.survey_questions is empty: it is computed from the data contracts; run dbt with "
+            ~ "--vars \"$(../.venv/bin/python -m pipelines.orchestration.dbt_args)\" "
+            ~ "(see dbt_project/README.md)") }}
+    {%- endif -%}
+    {{ return(questions) }}
 {%- endmacro %}
 
 {#- Question codes that count towards own ICT FTE. -#}

@@ -3,18 +3,34 @@
 Everything that differs between editions lives in the YAML files; this module only knows the
 schema of those files (documented in ``data_contracts/README.md``) and a handful of generic
 canonical codes that every edition must carry (``IDENTITY_QUESTIONS``).
+
+A file is validated by pydantic models of its document (strict types, unknown keys refused);
+every problem is reported as ``<file>: <key path>: <message>``, e.g.
+``.../edition_2021.yaml: columns[5].kind: ...``. The validated document becomes the frozen
+dataclasses below, which is what the rest of ictbench uses.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
-from typing import Any, Final, Literal, cast, get_args
+from typing import Annotated, Any, Final, Literal, get_args
 
 import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 CONTRACTS_DIR: Final[Path] = Path(__file__).resolve().parents[2] / "data_contracts"
 CONTRACT_FILE_PATTERN: Final = re.compile(r"^edition_(\d{4})\.yaml$")
@@ -234,263 +250,324 @@ def load_all_contracts(contracts_dir: Path | None = None) -> dict[int, EditionCo
     return {e: load_contract(e, contracts_dir) for e in available_editions(contracts_dir)}
 
 
-# --------------------------------------------------------------------------- schema checks
+def all_numeric_questions(contracts_dir: Path | None = None) -> tuple[str, ...]:
+    """Every numeric question any edition's contract asks, in questionnaire order (see
+    ``questionnaire_order``): the question list dbt needs at compile time."""
+    return questionnaire_order(load_all_contracts(contracts_dir).values())
 
 
-class _Reader:
-    """Strict access to one YAML mapping, with error messages naming file and location."""
+def questionnaire_order(contracts: Iterable[EditionContract]) -> tuple[str, ...]:
+    """The numeric questions of the contracts, each once, in questionnaire order.
 
-    def __init__(self, data: object, path: Path, where: str) -> None:
-        if not isinstance(data, dict):
-            raise ContractError(f"{path}: {where} must be a mapping")
-        self.data: dict[str, Any] = data
-        self.path = path
-        self.where = where
-
-    def error(self, message: str) -> ContractError:
-        return ContractError(f"{self.path}: {self.where}: {message}")
-
-    def check_keys(self, required: set[str], optional: set[str]) -> None:
-        unknown = sorted(set(map(str, self.data)) - required - optional)
-        if unknown:
-            raise self.error(f"unknown key(s) {', '.join(unknown)}")
-        missing = sorted(required - set(self.data))
-        if missing:
-            raise self.error(f"missing key(s) {', '.join(missing)}")
-
-    def str_(self, key: str, default: str | None = None, *, allow_empty: bool = False) -> str:
-        value = self.data.get(key, default)
-        if not isinstance(value, str) or (not allow_empty and not value.strip()):
-            raise self.error(f"{key} must be a non-empty string, got {value!r}")
-        return value
-
-    def int_(self, key: str, default: int | None = None) -> int:
-        value = self.data.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self.error(f"{key} must be an integer, got {value!r}")
-        return value
-
-    def bool_(self, key: str, default: bool) -> bool:
-        value = self.data.get(key, default)
-        if not isinstance(value, bool):
-            raise self.error(f"{key} must be true or false, got {value!r}")
-        return value
-
-    def number(self, key: str) -> float | None:
-        value = self.data.get(key)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.error(f"{key} must be a number, got {value!r}")
-        return float(value)
+    The oldest edition's order comes first; a question a later edition adds goes right
+    before the next of that edition's questions already placed (or last), so it sits where
+    that edition's form asks it (2021's ``kosten_licenties``/``kosten_saas`` after 2019's
+    ``kosten_software``). dbt sums questions in this order (own ICT FTE): keep it stable.
+    """
+    order: list[str] = []
+    for contract in sorted(contracts, key=lambda c: c.edition):
+        questions = contract.numeric_questions
+        for index, question in enumerate(questions):
+            if question in order:
+                continue
+            following = next((q for q in questions[index + 1 :] if q in order), None)
+            order.insert(order.index(following) if following else len(order), question)
+    return tuple(order)
 
 
-def _parse_contract(document: object, path: Path, expected_edition: int) -> EditionContract:
-    top = _Reader(document, path, "top level")
-    top.check_keys(
-        {
-            "schema_version",
-            "contract_version",
-            "edition",
-            "boekjaar",
-            "file",
-            "numbers",
-            "no_answer_tokens",
-            "amounts",
-            "columns",
-        },
-        {"description"},
-    )
-    if top.int_("schema_version") != SCHEMA_VERSION:
-        raise top.error(f"schema_version must be {SCHEMA_VERSION}")
-    edition = top.int_("edition")
-    if edition != expected_edition:
-        raise top.error(f"edition {edition} does not match the file name ({expected_edition})")
-    boekjaar = top.int_("boekjaar")
-    if boekjaar != edition - 1:
-        raise top.error(f"boekjaar must be edition - 1 = {edition - 1}, got {boekjaar}")
-    contract_version = top.data.get("contract_version")
-    if not isinstance(contract_version, str | int | float) or isinstance(contract_version, bool):
-        raise top.error("contract_version must be a string")
-    description = top.str_("description", "", allow_empty=True)
+# --------------------------------------------------------------------------- the document
+# The schema of a contract file (data_contracts/README.md) as pydantic models: strict types
+# (no "1" for 1, no true for 1), unknown keys refused, every key required unless it has a
+# default. Cross-field rules are validators on the smallest model that holds the fields, so
+# an error's location names the key it is about.
 
-    file_format = _parse_file_format(top.data["file"], path)
-    numbers = _parse_numbers(top.data["numbers"], path)
-    tokens = _parse_tokens(top.data["no_answer_tokens"], path)
-    amount_unit, amount_factor = _parse_amounts(top.data["amounts"], path)
-    columns = _parse_columns(top.data["columns"], path, amount_unit, amount_factor)
-    return EditionContract(
-        edition=edition,
-        boekjaar=boekjaar,
-        contract_version=str(contract_version),
-        description=description.strip(),
-        file=file_format,
-        numbers=numbers,
-        no_answer_tokens=tokens,
-        amount_unit=amount_unit,
-        amount_factor=amount_factor,
-        columns=columns,
-        source_path=path,
-    )
-
-
-def _parse_file_format(data: object, path: Path) -> FileFormat:
-    r = _Reader(data, path, "file")
-    fmt = r.data.get("format")
-    if fmt == "csv":
-        r.check_keys(
-            {"format", "encoding", "delimiter", "header_row", "first_data_row"}, {"quotechar"}
-        )
-        encoding = r.str_("encoding")
-        try:
-            "".encode(encoding)
-        except LookupError as exc:
-            raise r.error(f"unknown encoding {encoding!r}") from exc
-        delimiter = r.str_("delimiter")
-        quotechar = r.str_("quotechar", '"')
-        if len(delimiter) != 1 or len(quotechar) != 1:
-            raise r.error("delimiter and quotechar must be single characters")
-        csv_options: CsvOptions | None = CsvOptions(encoding, delimiter, quotechar)
-        xlsx_options: XlsxOptions | None = None
-    elif fmt == "xlsx":
-        r.check_keys({"format", "sheet", "header_row", "first_data_row"}, set())
-        csv_options, xlsx_options = None, XlsxOptions(r.str_("sheet"))
-    else:
-        raise r.error(f"format must be 'csv' or 'xlsx', got {fmt!r}")
-    header_row = r.int_("header_row")
-    first_data_row = r.int_("first_data_row")
-    if header_row < 1 or first_data_row <= header_row:
-        raise r.error("need 1 <= header_row < first_data_row")
-    return FileFormat(
-        format=cast(Format, fmt),
-        header_row=header_row,
-        first_data_row=first_data_row,
-        csv=csv_options,
-        xlsx=xlsx_options,
-    )
-
-
-def _parse_numbers(data: object, path: Path) -> NumberFormat:
-    r = _Reader(data, path, "numbers")
-    r.check_keys({"decimal", "thousands"}, set())
-    decimal = r.str_("decimal")
-    thousands = r.data.get("thousands")
-    if decimal not in {",", "."}:
-        raise r.error("decimal must be ',' or '.'")
-    if thousands is not None and (thousands not in {",", "."} or thousands == decimal):
-        raise r.error("thousands must be ',' or '.' (not the decimal separator) or null")
-    return NumberFormat(decimal=decimal, thousands=thousands)
-
-
-def _parse_tokens(data: object, path: Path) -> tuple[str, ...]:
-    if not isinstance(data, list) or not all(isinstance(t, str) for t in data):
-        raise ContractError(f"{path}: no_answer_tokens must be a list of strings")
-    return tuple(t.strip().casefold() for t in data)
-
-
-def _parse_amounts(data: object, path: Path) -> tuple[str, Decimal]:
-    r = _Reader(data, path, "amounts")
-    r.check_keys({"unit", "to_eur_factor"}, set())
-    unit = r.str_("unit")
-    raw_factor = r.data["to_eur_factor"]
-    try:
-        factor = Decimal(str(raw_factor))
-    except InvalidOperation as exc:
-        raise r.error(f"to_eur_factor must be a number, got {raw_factor!r}") from exc
-    if isinstance(raw_factor, bool) or not factor.is_finite() or factor <= 0:
-        raise r.error(f"to_eur_factor must be a positive number, got {raw_factor!r}")
-    return unit, factor
-
-
-_COLUMN_KEYS_REQUIRED: Final = {"header", "question", "kind", "text_nl"}
-_COLUMN_KEYS_OPTIONAL: Final = {"required", "impossible", "plausible", "note"}
 _CODE_PATTERN: Final = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
-def _parse_columns(
-    data: object, path: Path, amount_unit: str, amount_factor: Decimal
-) -> tuple[ColumnSpec, ...]:
-    if not isinstance(data, list) or not data:
-        raise ContractError(f"{path}: columns must be a non-empty list")
-    columns: list[ColumnSpec] = []
-    for index, item in enumerate(data, start=1):
-        where = f"column {index}"
-        if isinstance(item, dict) and isinstance(item.get("header"), str):
-            where = f"column {index} ({item['header']})"
-        r = _Reader(item, path, where)
-        r.check_keys(_COLUMN_KEYS_REQUIRED, _COLUMN_KEYS_OPTIONAL)
-        header, question = r.str_("header"), r.str_("question")
-        for label, code in (("header", header), ("question", question)):
-            if not _CODE_PATTERN.match(code):
-                raise r.error(f"{label} {code!r} must be lower-case letters, digits and _")
-        kind = r.str_("kind")
-        if kind not in KINDS:
-            raise r.error(f"kind {kind!r} is not one of {', '.join(sorted(KINDS))}")
-        impossible = _parse_bounds(r, "impossible")
-        plausible = _parse_bounds(r, "plausible")
-        if (impossible.is_bounded or plausible.is_bounded) and kind not in NUMERIC_KINDS:
-            raise r.error(f"bounds are only allowed on numeric kinds, not {kind!r}")
-        note = r.data.get("note")
-        if note is not None and not isinstance(note, str):
-            raise r.error("note must be a string")
-        is_amount = kind == "amount"
-        columns.append(
-            ColumnSpec(
-                header=header,
-                question=question,
-                kind=cast(Kind, kind),
-                required=r.bool_("required", False),
-                text_nl=r.str_("text_nl").strip(),
-                impossible=impossible,
-                plausible=plausible,
-                reported_unit=amount_unit if is_amount else CANONICAL_UNITS.get(kind),
-                canonical_unit=CANONICAL_UNITS.get(kind),
-                factor=amount_factor if is_amount else Decimal(1),
-                note=note.strip() if note else None,
+def _non_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must be a non-empty string")
+    return value
+
+
+def _code(value: str) -> str:
+    if not _CODE_PATTERN.match(value):
+        raise ValueError(f"{value!r} must be lower-case letters, digits and _")
+    return value
+
+
+def _single_character(value: str) -> str:
+    if len(value) != 1:
+        raise ValueError(f"must be a single character, got {value!r}")
+    return value
+
+
+def _version_text(value: object) -> object:
+    """`contract_version: 2021.1` (a YAML number) means "2021.1"."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+def _positive_decimal(value: object) -> Decimal:
+    """A YAML number, exactly as written (`1000` stays Decimal("1000"))."""
+    factor = Decimal(str(value)) if isinstance(value, int | float) else None
+    if isinstance(value, bool) or factor is None or not factor.is_finite() or factor <= 0:
+        raise ValueError(f"must be a positive number, got {value!r}")
+    return factor
+
+
+NonBlank = Annotated[str, AfterValidator(_non_blank)]
+QuestionCode = Annotated[str, AfterValidator(_non_blank), AfterValidator(_code)]
+Character = Annotated[str, AfterValidator(_non_blank), AfterValidator(_single_character)]
+
+
+class _Document(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+class _BoundsDocument(_Document):
+    min: float | None = None
+    max: float | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> _BoundsDocument:
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError("min is greater than max")
+        return self
+
+    def bounds(self) -> Bounds:
+        return Bounds(min=self.min, max=self.max)
+
+
+class _RowsDocument(_Document):
+    header_row: int
+    first_data_row: int
+
+    @model_validator(mode="after")
+    def _rows_in_order(self) -> _RowsDocument:
+        if self.header_row < 1 or self.first_data_row <= self.header_row:
+            raise ValueError("need 1 <= header_row < first_data_row")
+        return self
+
+
+class _CsvDocument(_RowsDocument):
+    format: Literal["csv"]
+    encoding: NonBlank
+    delimiter: Character
+    quotechar: Character = '"'
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_codec(cls, encoding: str) -> str:
+        try:
+            "".encode(encoding)
+        except LookupError as exc:
+            raise ValueError(f"unknown encoding {encoding!r}") from exc
+        return encoding
+
+    def file_format(self) -> FileFormat:
+        options = CsvOptions(self.encoding, self.delimiter, self.quotechar)
+        return FileFormat("csv", self.header_row, self.first_data_row, csv=options)
+
+
+class _XlsxDocument(_RowsDocument):
+    format: Literal["xlsx"]
+    sheet: NonBlank
+
+    def file_format(self) -> FileFormat:
+        options = XlsxOptions(self.sheet)
+        return FileFormat("xlsx", self.header_row, self.first_data_row, xlsx=options)
+
+
+class _NumbersDocument(_Document):
+    decimal: Literal[",", "."]
+    thousands: Literal[",", "."] | None  # the key is required; null = no grouping
+
+    @model_validator(mode="after")
+    def _distinct_separators(self) -> _NumbersDocument:
+        if self.thousands == self.decimal:
+            raise ValueError("thousands must not be the decimal separator")
+        return self
+
+
+class _AmountsDocument(_Document):
+    unit: NonBlank
+    to_eur_factor: Annotated[Decimal, BeforeValidator(_positive_decimal)]
+
+
+class _ColumnDocument(_Document):
+    header: QuestionCode
+    question: QuestionCode
+    kind: Kind
+    text_nl: NonBlank
+    required: bool = False
+    impossible: _BoundsDocument | None = None
+    plausible: _BoundsDocument | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> _ColumnDocument:
+        bounds = (self.impossible, self.plausible)
+        bounded = any(b is not None and b.bounds().is_bounded for b in bounds)
+        if bounded and self.kind not in NUMERIC_KINDS:
+            raise ValueError(f"bounds are only allowed on numeric kinds, not {self.kind!r}")
+        identity = IDENTITY_QUESTIONS.get(self.question)
+        if identity is not None:
+            kind, required = identity
+            if (self.kind, self.required) != (kind, required):
+                raise ValueError(
+                    f"question {self.question!r} must have kind {kind!r} "
+                    f"and required: {str(required).lower()}"
+                )
+        elif self.kind in {"code", "timestamp"}:
+            raise ValueError(
+                f"kind {self.kind!r} is reserved for {MUNICIPALITY_CODE} / {INGEDIEND_OP}"
             )
+        return self
+
+    def column(self, amount_unit: str, amount_factor: Decimal) -> ColumnSpec:
+        is_amount = self.kind == "amount"
+        return ColumnSpec(
+            header=self.header,
+            question=self.question,
+            kind=self.kind,
+            required=self.required,
+            text_nl=self.text_nl.strip(),
+            impossible=self.impossible.bounds() if self.impossible else Bounds(),
+            plausible=self.plausible.bounds() if self.plausible else Bounds(),
+            reported_unit=amount_unit if is_amount else CANONICAL_UNITS.get(self.kind),
+            canonical_unit=CANONICAL_UNITS.get(self.kind),
+            factor=amount_factor if is_amount else Decimal(1),
+            note=self.note.strip() if self.note else None,
         )
-    _check_columns(columns, path)
-    return tuple(columns)
 
 
-def _parse_bounds(r: _Reader, key: str) -> Bounds:
-    data = r.data.get(key)
-    if data is None:
-        return Bounds()
-    b = _Reader(data, r.path, f"{r.where}: {key}")
-    b.check_keys(set(), {"min", "max"})
-    bounds = Bounds(min=b.number("min"), max=b.number("max"))
-    if bounds.min is not None and bounds.max is not None and bounds.min > bounds.max:
-        raise b.error("min is greater than max")
-    return bounds
+class _ContractDocument(_Document):
+    schema_version: int
+    contract_version: Annotated[str, BeforeValidator(_version_text)]
+    edition: int
+    boekjaar: int
+    description: str = ""
+    file: Annotated[_CsvDocument | _XlsxDocument, Field(discriminator="format")]
+    numbers: _NumbersDocument
+    no_answer_tokens: list[str]
+    amounts: _AmountsDocument
+    columns: Annotated[list[_ColumnDocument], Field(min_length=1)]
+
+    @field_validator("schema_version")
+    @classmethod
+    def _supported_schema(cls, version: int) -> int:
+        if version != SCHEMA_VERSION:
+            raise ValueError(f"must be {SCHEMA_VERSION}, got {version}")
+        return version
+
+    @field_validator("edition")
+    @classmethod
+    def _edition_of_the_file(cls, edition: int, info: ValidationInfo) -> int:
+        expected = (info.context or {}).get("edition")
+        if expected is not None and edition != expected:
+            raise ValueError(f"edition {edition} does not match the file name ({expected})")
+        return edition
+
+    @field_validator("boekjaar")
+    @classmethod
+    def _boekjaar_before_edition(cls, boekjaar: int, info: ValidationInfo) -> int:
+        edition = info.data.get("edition")
+        if edition is not None and boekjaar != edition - 1:
+            raise ValueError(f"boekjaar must be edition - 1 = {edition - 1}, got {boekjaar}")
+        return boekjaar
+
+    @field_validator("columns")
+    @classmethod
+    def _columns_together(cls, columns: list[_ColumnDocument]) -> list[_ColumnDocument]:
+        for attribute in ("header", "question"):
+            first: dict[str, int] = {}
+            for index, column in enumerate(columns):
+                value = getattr(column, attribute)
+                if value in first:
+                    raise ValueError(
+                        f"duplicate {attribute} {value!r} (columns[{first[value]}] "
+                        f"and columns[{index}])"
+                    )
+                first[value] = index
+        questions = {c.question for c in columns}
+        for question, (_, required) in IDENTITY_QUESTIONS.items():
+            if required and question not in questions:
+                raise ValueError(f"a column with question {question!r} is required")
+        return columns
+
+    def contract(self, path: Path) -> EditionContract:
+        factor = self.amounts.to_eur_factor
+        return EditionContract(
+            edition=self.edition,
+            boekjaar=self.boekjaar,
+            contract_version=self.contract_version,
+            description=self.description.strip(),
+            file=self.file.file_format(),
+            numbers=NumberFormat(decimal=self.numbers.decimal, thousands=self.numbers.thousands),
+            no_answer_tokens=tuple(t.strip().casefold() for t in self.no_answer_tokens),
+            amount_unit=self.amounts.unit,
+            amount_factor=factor,
+            columns=tuple(c.column(self.amounts.unit, factor) for c in self.columns),
+            source_path=path,
+        )
 
 
-def _check_columns(columns: list[ColumnSpec], path: Path) -> None:
-    for attribute in ("header", "question"):
-        seen: set[str] = set()
-        for column in columns:
-            value = getattr(column, attribute)
-            if value in seen:
-                raise ContractError(f"{path}: duplicate {attribute} {value!r}")
-            seen.add(value)
-    by_question = {c.question: c for c in columns}
-    for question, (kind, required) in IDENTITY_QUESTIONS.items():
-        identity = by_question.get(question)
-        if identity is None:
-            if required:
-                raise ContractError(f"{path}: a column with question {question!r} is required")
-            continue
-        if identity.kind != kind or identity.required != required:
-            raise ContractError(
-                f"{path}: column {identity.header!r} ({question}) must have kind {kind!r} "
-                f"and required: {str(required).lower()}"
-            )
-    for column in columns:
-        if column.question not in IDENTITY_QUESTIONS and column.kind in {
-            "code",
-            "timestamp",
-        }:
-            raise ContractError(
-                f"{path}: column {column.header!r}: kind {column.kind!r} is reserved for "
-                f"{MUNICIPALITY_CODE} / {INGEDIEND_OP}"
-            )
+def _parse_contract(document: object, path: Path, expected_edition: int) -> EditionContract:
+    try:
+        parsed = _ContractDocument.model_validate(document, context={"edition": expected_edition})
+    except ValidationError as exc:
+        problems = [_describe(error, document) for error in exc.errors(include_url=False)]
+        raise ContractError("\n".join(f"{path}: {p}" for p in problems)) from None
+    return parsed.contract(path)
+
+
+# --------------------------------------------------------------------------- error messages
+
+_FILE_FORMATS: Final = get_args(Format)
+
+
+def _describe(error: Mapping[str, Any], document: object) -> str:
+    """``<key path>: <message>`` of one pydantic error, e.g. ``columns[5].kind: ...``."""
+    location = list(error["loc"])
+    if location[:1] == ["file"] and len(location) > 1 and location[1] in _FILE_FORMATS:
+        del location[1]  # the tag pydantic puts in the path of a discriminated union
+    kind, value = error["type"], error.get("input")
+    if kind == "missing":
+        message = "missing key"
+    elif kind == "extra_forbidden":
+        message = "unknown key"
+    elif kind in {"union_tag_invalid", "union_tag_not_found"}:
+        location.append("format")
+        found = value.get("format") if isinstance(value, dict) else None
+        formats = " or ".join(repr(f) for f in _FILE_FORMATS)
+        message = f"format must be {formats}, got {found!r}"
+    elif kind == "value_error":
+        message = str(error["ctx"]["error"])
+    elif kind in {"model_type", "model_attributes_type", "dict_type"}:
+        message = f"must be a mapping, got {_short(value)}"
+    else:
+        message = f"{error['msg']}, got {_short(value)}"
+    return f"{_key_path(location, document)}: {message}"
+
+
+def _key_path(location: list[Any], document: object) -> str:
+    """``columns[5].kind``; a column also named by its header (``(header kosten_saas)``)."""
+    if not location:
+        return "top level"
+    path = str(location[0])
+    for part in location[1:]:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    if len(location) > 1 and location[0] == "columns" and isinstance(location[1], int):
+        columns = document.get("columns") if isinstance(document, dict) else None
+        column = columns[location[1]] if isinstance(columns, list) else None
+        header = column.get("header") if isinstance(column, dict) else None
+        if isinstance(header, str):
+            path += f" (header {header})"
+    return path
+
+
+def _short(value: object, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -1,24 +1,83 @@
-"""dbt command lines, built in one place (pure, unit-tested).
+"""dbt command lines and vars, built in one place (unit-tested).
 
 Which models run is decided by the `@dbt_assets(select=...)` selectors below; dagster-dbt
 adds the matching `--select` itself, so the arguments only carry the command and vars.
+
+Every dbt run gets `survey_questions`: the numeric questions of every data contract
+(`data_contracts/edition_*.yaml`), in questionnaire order. dbt needs them at compile time
+(one column per question in `int_survey_answers_pivoted`; own ICT FTE sums the `fte_*`
+ones); the contracts are their one source, so a new question needs nothing but its contract.
+
+Run as a module it prints those vars, for dbt run by hand (dbt_project/README.md), the
+manifest (`make setup`) and sqlfluff (`make lint`):
+
+    python -m pipelines.orchestration.dbt_args                      # JSON for --vars
+    python -m pipelines.orchestration.dbt_args --edition 2021       # ... for one edition
+    python -m pipelines.orchestration.dbt_args --sqlfluff-config    # sqlfluff config (TOML)
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import sys
 from collections.abc import Sequence
+from pathlib import Path
+
+from pipelines.core.contracts import all_numeric_questions
 
 EDITION_SELECTOR = "tag:edition"
 RELEASE_SELECTOR = "tag:release"
 
 
-def dbt_build_args(editions: Sequence[int] | None) -> list[str]:
-    """`dbt build` for some editions' models (`--vars {"editions": [...]}`) or, with
-    None, for the release models (which read every edition)."""
-    if editions is None:
-        return ["build"]
-    if not editions:
-        raise ValueError("no edition to build")
-    chosen = sorted({int(e) for e in editions})
-    return ["build", "--vars", json.dumps({"editions": chosen})]
+def dbt_vars(
+    editions: Sequence[int] | None = None, contracts_dir: Path | None = None
+) -> dict[str, object]:
+    """The `--vars` of a dbt run: the question list and, when given, the editions."""
+    variables: dict[str, object] = {
+        "survey_questions": list(all_numeric_questions(contracts_dir)),
+    }
+    if editions is not None:
+        if not editions:
+            raise ValueError("no edition to build")
+        variables["editions"] = sorted({int(e) for e in editions})
+    return variables
+
+
+def dbt_build_args(editions: Sequence[int] | None, contracts_dir: Path | None = None) -> list[str]:
+    """`dbt build` for some editions' models (`"editions": [...]`) or, with None, for the
+    release models (which read every edition)."""
+    return ["build", "--vars", json.dumps(dbt_vars(editions, contracts_dir))]
+
+
+def sqlfluff_config(contracts_dir: Path | None = None) -> str:
+    """A sqlfluff config file (`pyproject.toml` format: lists stay lists) that hands the
+    vars to its dbt templater; `sqlfluff lint --config <that file>` adds it to `.sqlfluff`."""
+    lines = ["[tool.sqlfluff.templater.dbt.context]"]
+    for name, value in dbt_vars(contracts_dir=contracts_dir).items():
+        lines.append(f"{name} = {json.dumps(value)}")  # a JSON list of strings is TOML
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m pipelines.orchestration.dbt_args",
+        description="Print the dbt vars computed from the data contracts.",
+    )
+    parser.add_argument("--contracts-dir", type=Path, default=None)
+    parser.add_argument(
+        "--edition", type=int, action="append", help="add the editions var (repeatable)"
+    )
+    parser.add_argument(
+        "--sqlfluff-config", action="store_true", help="as a sqlfluff config (pyproject.toml)"
+    )
+    args = parser.parse_args(argv)
+    if args.sqlfluff_config:
+        sys.stdout.write(sqlfluff_config(args.contracts_dir))
+    else:
+        variables = dbt_vars(args.edition, contracts_dir=args.contracts_dir)
+        sys.stdout.write(json.dumps(variables) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -26,6 +26,7 @@ _CODE_GLOBS: tuple[tuple[Path, str], ...] = (
     (REPO_ROOT / "pipelines" / "warehouse", "ingest_frames.py"),
     (REPO_ROOT / "pipelines" / "warehouse", "raw_tables.py"),
     (REPO_ROOT / "pipelines" / "warehouse", "landing.py"),
+    (REPO_ROOT / "pipelines" / "warehouse", "dbt_functions.py"),
     (REPO_ROOT / "pipelines" / "orchestration" / "assets", "ingest.py"),
     (REPO_ROOT / "pipelines" / "orchestration" / "assets", "validate.py"),
     (DBT_PROJECT_DIR / "models", "**/*"),

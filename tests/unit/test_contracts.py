@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -13,8 +14,11 @@ from pipelines.core.contracts import (
     CONTRACTS_DIR,
     ContractError,
     EditionContract,
+    all_numeric_questions,
     available_editions,
+    load_all_contracts,
     load_contract,
+    questionnaire_order,
 )
 
 SPEC_QUESTIONS = {  # numeric questions: header -> (first edition, last edition)
@@ -190,31 +194,135 @@ def _broken(tmp_path: Path, mutate: object) -> Path:
 
 
 @pytest.mark.parametrize(
-    ("mutate", "message"),
+    ("mutate", "where", "message"),
     [
-        (lambda d: d.update(extra=1), "unknown key(s) extra"),
-        (lambda d: d["columns"][5].update(kind="money"), "kind 'money' is not one of"),
-        (lambda d: d["columns"][5].update(colour="red"), "unknown key(s) colour"),
-        (lambda d: d["columns"][5].pop("text_nl"), "missing key(s) text_nl"),
-        (lambda d: d.update(edition=2022), "does not match the file name"),
-        (lambda d: d.update(boekjaar=2021), "boekjaar must be edition - 1"),
-        (lambda d: d["file"].update(format="ods"), "format must be 'csv' or 'xlsx'"),
-        (lambda d: d["file"].update(encoding="klingon"), "unknown encoding"),
-        (lambda d: d["amounts"].update(to_eur_factor=0), "positive number"),
-        (lambda d: d["columns"].append(dict(d["columns"][5])), "duplicate header"),
-        (lambda d: d["columns"].pop(0), "question 'municipality_code' is required"),
-        (lambda d: d["columns"][0].update(required=False), "must have kind 'code'"),
-        (lambda d: d["columns"][5].update(impossible={"min": 5, "max": 1}), "min is greater"),
-        (lambda d: d["columns"][1].update(plausible={"min": 0}), "only allowed on numeric"),
-        (lambda d: d["numbers"].update(thousands=","), "thousands must be"),
+        (lambda d: d.update(extra=1), "extra", "unknown key"),
+        (lambda d: d["columns"][5].update(kind="money"), "columns[5].kind", "got 'money'"),
+        (lambda d: d["columns"][5].update(colour="red"), "columns[5].colour", "unknown key"),
+        (lambda d: d["columns"][5].pop("text_nl"), "columns[5].text_nl", "missing key"),
+        (lambda d: d.update(edition=2022), "edition", "does not match the file name"),
+        (lambda d: d.update(boekjaar=2021), "boekjaar", "boekjaar must be edition - 1"),
+        (lambda d: d["file"].update(format="ods"), "file.format", "must be 'csv' or 'xlsx'"),
+        (lambda d: d["file"].update(encoding="klingon"), "file.encoding", "unknown encoding"),
+        (lambda d: d["amounts"].update(to_eur_factor=0), "amounts.to_eur_factor", "positive"),
+        (lambda d: d["columns"].append(dict(d["columns"][5])), "columns", "duplicate header"),
+        (
+            lambda d: d["columns"].pop(0),
+            "columns",
+            "a column with question 'municipality_code' is required",
+        ),
+        (lambda d: d["columns"][0].update(required=False), "columns[0]", "must have kind 'code'"),
+        (
+            lambda d: d["columns"][5].update(impossible={"min": 5, "max": 1}),
+            "columns[5].impossible",
+            "min is greater than max",
+        ),
+        (
+            lambda d: d["columns"][1].update(plausible={"min": 0}),
+            "columns[1]",
+            "only allowed on numeric kinds",
+        ),
+        (lambda d: d["numbers"].update(thousands=","), "numbers", "thousands must not be"),
     ],
 )
-def test_strict_validation(tmp_path: Path, mutate: object, message: str) -> None:
+def test_strict_validation(tmp_path: Path, mutate: object, where: str, message: str) -> None:
     directory = _broken(tmp_path, mutate)
     with pytest.raises(ContractError) as info:
         load_contract(2021, directory)
-    assert message in str(info.value)
-    assert "edition_2021.yaml" in str(info.value)
+    text = str(info.value)
+    assert f"edition_2021.yaml: {where}" in text  # the file, then the key
+    assert message in text
+
+
+# Pydantic checks the document: each error names the file and the key path, in the form
+# `<file>: <key path>: <message>`, with the column's header beside a column's index.
+@pytest.mark.parametrize(
+    ("mutate", "problem"),
+    [
+        (
+            lambda d: d["columns"][3].update(required="yes"),
+            "columns[3].required (header ingediend_op): Input should be a valid boolean, got 'yes'",
+        ),
+        (
+            lambda d: d["columns"][5].update(impossible={"min": "0"}),
+            "columns[5].impossible.min (header fte_organisatie): Input should be a valid "
+            "number, got '0'",
+        ),
+        (
+            lambda d: d["columns"][6].update(header="Medewerkers"),
+            "columns[6].header (header Medewerkers): 'Medewerkers' must be lower-case "
+            "letters, digits and _",
+        ),
+        (lambda d: d.update(schema_version=True), "schema_version: Input should be a valid "),
+        (lambda d: d.update(edition="2021"), "edition: Input should be a valid integer, got"),
+        (lambda d: d["file"].update(sheet="antwoorden"), "file.sheet: unknown key"),
+        (lambda d: d["file"].update(header_row=2), "file: need 1 <= header_row < first_data_row"),
+        (lambda d: d["file"].update(delimiter=";;"), "file.delimiter: must be a single character"),
+        (lambda d: d["numbers"].pop("thousands"), "numbers.thousands: missing key"),
+        (lambda d: d.update(numbers=","), "numbers: must be a mapping, got ','"),
+        (
+            lambda d: d.update(no_answer_tokens="nb"),
+            "no_answer_tokens: Input should be a valid list",
+        ),
+        (
+            lambda d: d["no_answer_tokens"].append(0),
+            "no_answer_tokens[5]: Input should be a valid ",
+        ),
+        (lambda d: d["amounts"].update(to_eur_factor="1000"), "amounts.to_eur_factor: must be a "),
+        (lambda d: d.update(columns=[]), "columns: List should have at least 1 item"),
+        (lambda d: d["columns"].append(7), "columns[31]: must be a mapping, got 7"),
+        (
+            lambda d: d["columns"][6].update(kind="timestamp", impossible=None),
+            "columns[6] (header medewerkers): kind 'timestamp' is reserved for",
+        ),
+    ],
+)
+def test_errors_name_the_file_and_the_key(tmp_path: Path, mutate: object, problem: str) -> None:
+    directory = _broken(tmp_path, mutate)
+    with pytest.raises(ContractError) as info:
+        load_contract(2021, directory)
+    assert f"{directory / 'edition_2021.yaml'}: {problem}" in str(info.value)
+
+
+def test_every_problem_of_a_file_is_reported_on_a_line_of_its_own(tmp_path: Path) -> None:
+    def mutate(document: dict[str, Any]) -> None:
+        document["columns"][5]["kind"] = "money"
+        document["columns"][7].pop("text_nl")
+        document["amounts"]["currency"] = "EUR"
+
+    directory = _broken(tmp_path, mutate)
+    with pytest.raises(ContractError) as info:
+        load_contract(2021, directory)
+    path = directory / "edition_2021.yaml"
+    assert str(info.value).splitlines() == [
+        f"{path}: amounts.currency: unknown key",
+        f"{path}: columns[5].kind (header fte_organisatie): Input should be 'code', 'text', "
+        "'integer', 'timestamp', 'amount', 'fte', 'count', 'percent' or 'score', got 'money'",
+        f"{path}: columns[7].text_nl (header werkplekken): missing key",
+    ]
+
+
+def test_a_number_for_contract_version_is_its_text_and_factors_stay_exact(
+    tmp_path: Path,
+) -> None:
+    def mutate(document: dict[str, Any]) -> None:
+        document.update(contract_version=2021.1)
+        document["amounts"].update(unit="kEUR", to_eur_factor=1000)
+
+    contract = load_contract(2021, _broken(tmp_path, mutate))
+    assert contract.contract_version == "2021.1"
+    assert str(contract.amount_factor) == "1000"
+    assert str(contract.answer_columns[4].factor) == "1000"
+
+
+def test_a_document_that_is_not_a_mapping(tmp_path: Path) -> None:
+    (tmp_path / "edition_2021.yaml").write_text("- 1\n", encoding="utf-8")
+    with pytest.raises(ContractError) as info:
+        load_contract(2021, tmp_path)
+    assert (
+        str(info.value)
+        == f"{tmp_path / 'edition_2021.yaml'}: top level: must be a mapping, got [1]"
+    )
 
 
 def test_missing_contract(tmp_path: Path) -> None:
@@ -229,16 +337,46 @@ def test_invalid_yaml(tmp_path: Path) -> None:
         load_contract(2021, tmp_path)
 
 
-def test_dbt_knows_every_question_the_contracts_ask() -> None:
-    """dbt needs the canonical questions at compile time (vars.survey_questions: one column
-    per question in int_survey_answers_pivoted); the contracts are the source of truth, so
-    the list must be exactly the union of their numeric answer questions. A new question in
-    a contract fails here, naming what to add to dbt_project.yml."""
-    from pipelines.core.contracts import load_all_contracts
-    from pipelines.settings import DBT_PROJECT_DIR
+# ----------------------------------------------------------- the question list dbt needs
 
-    project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
-    in_dbt = set(project["vars"]["survey_questions"])
-    in_contracts = {q for c in load_all_contracts().values() for q in c.numeric_questions}
-    assert in_contracts - in_dbt == set(), "add to vars.survey_questions in dbt_project.yml"
-    assert in_dbt - in_contracts == set(), "asked by no contract: remove from survey_questions"
+OLD_QUESTION_ORDER = (  # vars.survey_questions as dbt_project.yml held it by hand until 2024
+    "inwoners", "fte_organisatie", "medewerkers", "werkplekken", "begroting_lasten",
+    "kosten_personeel", "kosten_inhuur", "kosten_hardware", "kosten_software",
+    "kosten_licenties", "kosten_saas", "kosten_uitbesteding", "kosten_telecom",
+    "kosten_overig", "kosten_informatiebeveiliging", "fte_werkplekbeheer",
+    "fte_applicatiebeheer", "fte_functioneel_beheer", "fte_informatiemanagement",
+    "fte_informatiebeveiliging", "fte_privacy", "fte_data", "fte_ontwikkeling", "fte_inhuur",
+    "aantal_applicaties", "pct_plaatsonafhankelijk", "aantal_datalekken", "tevredenheid_ict",
+)  # fmt: skip
+
+
+def test_the_question_list_of_the_2019_to_2024_contracts_keeps_its_order(
+    contracts: dict[int, EditionContract],
+) -> None:
+    """dbt sums questions in this order (own ICT FTE): the list computed from the contracts
+    is the one dbt_project.yml held by hand, so every float stays the same."""
+    assert questionnaire_order(contracts.values()) == OLD_QUESTION_ORDER
+    assert questionnaire_order(reversed(list(contracts.values()))) == OLD_QUESTION_ORDER
+
+
+def test_the_question_list_is_every_numeric_question_of_every_contract() -> None:
+    everything = all_numeric_questions()
+    assert len(everything) == len(set(everything))
+    assert set(everything) == {
+        q for c in load_all_contracts().values() for q in c.numeric_questions
+    }
+
+
+def test_a_new_question_is_placed_where_its_edition_asks_it(tmp_path: Path) -> None:
+    directory = _copy_contracts(tmp_path)
+    document = yaml.safe_load((directory / "edition_2024.yaml").read_text(encoding="utf-8"))
+    index = next(i for i, c in enumerate(document["columns"]) if c["header"] == "fte_data")
+    document["columns"].insert(
+        index + 1,
+        {"header": "fte_ai", "question": "fte_ai", "kind": "fte", "text_nl": "AI (fte)"},
+    )
+    document.update(edition=2025, boekjaar=2024, contract_version="2025.1")
+    (directory / "edition_2025.yaml").write_text(yaml.safe_dump(document), encoding="utf-8")
+    order = all_numeric_questions(directory)
+    assert order[: order.index("fte_ai")] == OLD_QUESTION_ORDER[:22]  # ... fte_privacy, fte_data
+    assert order[order.index("fte_ai") + 1 :] == OLD_QUESTION_ORDER[22:]

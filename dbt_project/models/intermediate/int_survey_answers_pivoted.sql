@@ -1,5 +1,7 @@
 {#- One row per edition x loaded municipality; one column per canonical
-    question (vars.survey_questions) plus asked_<question> flags. -#}
+    question plus asked_<question> flags. The questions (macro survey_questions):
+    every numeric question of the data contracts, in questionnaire order, passed
+    as vars.survey_questions by pipelines/orchestration/dbt_args.py. -#}
 {%- set questions = survey_questions() -%}
 
 with

@@ -5,13 +5,14 @@ Edition-grained models (tag `edition`) are partitioned by edition and built with
 release-wide models (tag `release`) are unpartitioned.
 """
 
+import json
 import shutil
 import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey, BackfillPolicy
+from dagster import AssetExecutionContext, AssetKey, BackfillPolicy, MaterializeResult
 from dagster_dbt import (
     DagsterDbtTranslator,
     DbtCliInvocation,
@@ -21,7 +22,12 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from pipelines.orchestration.dbt_args import EDITION_SELECTOR, RELEASE_SELECTOR, dbt_build_args
+from pipelines.orchestration.dbt_args import (
+    EDITION_SELECTOR,
+    RELEASE_SELECTOR,
+    dbt_build_args,
+    dbt_vars,
+)
 from pipelines.orchestration.dbt_launcher import LAUNCHER_NAME, parent_pid_env, real_dbt
 from pipelines.orchestration.partitions import edition_partitions
 from pipelines.orchestration.resources import WarehouseResource
@@ -73,9 +79,8 @@ def prepare_manifest_if_dev() -> None:
     if not DbtProjectPreparer().using_dagster_dev():
         return
     export_for_dbt(load_settings())
-    invocation = dbt_resource().cli(
-        ["parse", "--quiet"], target_path=dbt_project.target_path, raise_on_error=True
-    )
+    parse = ["parse", "--quiet", "--vars", json.dumps(dbt_vars())]
+    invocation = dbt_resource().cli(parse, target_path=dbt_project.target_path)
     invocation.wait()
 
 
@@ -130,7 +135,11 @@ def edition_models(
     with warehouse.build_connection() as con:
         editions = [e for e in unmodelled_editions(con) if e in keys]
     if not editions:
-        context.log.info("no edition ingested in this run: no edition model to rebuild")
+        # Every edition of the run is built from the current landing zone already: its
+        # models are current. Saying so (rather than skipping) lets the release follow.
+        context.log.info("no edition ingested in this run: its edition models are current")
+        for key in sorted(context.selected_asset_keys, key=lambda k: k.to_user_string()):
+            yield MaterializeResult(asset_key=key, metadata={"dbt": "not run: up to date"})
         return
     yield from start_dbt(dbt, dbt_build_args(editions), context, warehouse).stream()
     # dbt failed → stream() raised above and these editions stay unbuilt.
