@@ -10,6 +10,7 @@ recorded change (1 January 2023 in herindelingen.csv: Voorne aan Zee).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -20,6 +21,7 @@ from pathlib import Path
 import pytest
 from dagster import DagsterInstance, materialize
 
+from pipelines.orchestration.dbt_args import dbt_vars
 from tests.conftest import REPO_ROOT, shared_reference_dir
 from tests.db import query
 
@@ -57,6 +59,8 @@ def build_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
         [
             str(dbt),
             "build",
+            "--vars",
+            json.dumps(dbt_vars()),  # as every dbt run gets it (orchestration/dbt_args.py)
             "--profiles-dir",
             ".",
             "--select",

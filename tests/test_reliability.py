@@ -30,6 +30,7 @@ import pytest
 
 from pipelines.orchestration.dbt_args import dbt_vars
 from pipelines.warehouse.analyst import connect_published
+from pipelines.warehouse.dbt_functions import register_functions
 from pipelines.warehouse.release import list_tables, sql_identifier, table_content_hash
 from tests.conftest import FIXTURES, REPO_ROOT
 from tests.db import query
@@ -383,6 +384,7 @@ def assert_rebuilt_identically(warehouse: Path, other: Path) -> None:
     reverse_every_table(other / "build" / "ictbench.duckdb")
     compiled = run_dbt(other, "run") / "compiled" / "ictbench" / "models" / "marts"
     con = duckdb.connect(str(other / "build" / "ictbench.duckdb"), read_only=True)
+    register_functions(con)  # what dbt's connection has (dbt-duckdb plugin)
     try:
         assert mart_hashes(con) == published
         # DuckDB runs a query's pipelines on several threads, so rows reach an aggregate

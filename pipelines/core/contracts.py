@@ -32,7 +32,8 @@ from pydantic import (
     model_validator,
 )
 
-CONTRACTS_DIR: Final[Path] = Path(__file__).resolve().parents[2] / "data_contracts"
+from pipelines.settings import CONTRACTS_DIR
+
 CONTRACT_FILE_PATTERN: Final = re.compile(r"^edition_(\d{4})\.yaml$")
 SCHEMA_VERSION: Final = 1
 

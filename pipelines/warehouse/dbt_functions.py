@@ -16,12 +16,18 @@ from duckdb import DuckDBPyConnection, sqltypes
 from pipelines.core.dutch_format import nl_number
 
 
+def register_functions(conn: DuckDBPyConnection) -> None:
+    """Make the project's functions callable on this connection (dbt's, or a reader's
+    that runs a compiled model)."""
+    conn.create_function(
+        "nl_number",
+        nl_number,
+        [sqltypes.DOUBLE, sqltypes.INTEGER],
+        sqltypes.VARCHAR,
+        side_effects=False,
+    )
+
+
 class Plugin(BasePlugin):
     def configure_connection(self, conn: DuckDBPyConnection) -> None:
-        conn.create_function(
-            "nl_number",
-            nl_number,
-            [sqltypes.DOUBLE, sqltypes.INTEGER],
-            sqltypes.VARCHAR,
-            side_effects=False,
-        )
+        register_functions(conn)

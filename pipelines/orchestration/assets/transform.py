@@ -9,6 +9,7 @@ import json
 import shutil
 import sys
 from collections.abc import Iterator, Mapping
+from graphlib import TopologicalSorter
 from pathlib import Path
 from typing import Any
 
@@ -138,7 +139,11 @@ def edition_models(
         # Every edition of the run is built from the current landing zone already: its
         # models are current. Saying so (rather than skipping) lets the release follow.
         context.log.info("no edition ingested in this run: its edition models are current")
-        for key in sorted(context.selected_asset_keys, key=lambda k: k.to_user_string()):
+        # Dagster takes a multi-asset's results in dependency order only.
+        selected = context.selected_asset_keys
+        deps = context.assets_def.asset_deps
+        in_order = TopologicalSorter({k: deps.get(k, set()) & selected for k in selected})
+        for key in in_order.static_order():
             yield MaterializeResult(asset_key=key, metadata={"dbt": "not run: up to date"})
         return
     yield from start_dbt(dbt, dbt_build_args(editions), context, warehouse).stream()

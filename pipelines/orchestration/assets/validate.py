@@ -7,10 +7,10 @@ check stops every model and the publication of that run; each edition's outcome 
 stored in `audit.edition_checks`, so no later run publishes a build holding it.
 """
 
+import inspect
 import warnings
 from collections.abc import Callable
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -18,6 +18,7 @@ import pandas as pd
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
+    AssetChecksDefinition,
     AssetCheckSeverity,
     MetadataValue,
     asset_check,
@@ -33,6 +34,7 @@ from pipelines.core.expectations import (
 from pipelines.orchestration.assets.ingest import SUBMISSIONS_KEY
 from pipelines.orchestration.partitions import edition_partitions
 from pipelines.orchestration.resources import WarehouseResource
+from pipelines.settings import Settings
 from pipelines.warehouse.audit import unaccounted_rows
 from pipelines.warehouse.build_state import unmodelled_editions
 from pipelines.warehouse.raw_tables import record_checks
@@ -60,20 +62,21 @@ def loaded_submissions_frame(con: duckdb.DuckDBPyConnection, edition: int) -> pd
 
 
 CheckOutcome = tuple[bool, str, dict[str, Any]]
+EditionCheck = Callable[[duckdb.DuckDBPyConnection, int, Settings], CheckOutcome]
 
 
 def _evaluate(
     context: AssetCheckExecutionContext,
     warehouse: WarehouseResource,
     name: str,
-    check: Callable[[duckdb.DuckDBPyConnection, int], CheckOutcome],
+    check: EditionCheck,
 ) -> AssetCheckResult:
     """Run one check on each edition this run ingested; record each edition's outcome."""
     keys = {int(k) for k in context.partition_keys}
     outcomes: dict[int, CheckOutcome] = {}
     with warehouse.build_connection() as con:
         for edition in [e for e in unmodelled_editions(con) if e in keys]:
-            passed, detail, metadata = check(con, edition)
+            passed, detail, metadata = check(con, edition, warehouse.settings)
             record_checks(con, edition, {name: (passed, detail)})
             outcomes[edition] = (passed, detail, metadata)
     failed = {e: o for e, o in outcomes.items() if not o[0]}
@@ -95,7 +98,8 @@ def _evaluate(
     )
 
 
-def _files_usable(con: duckdb.DuckDBPyConnection, edition: int) -> CheckOutcome:
+def files_usable(con: duckdb.DuckDBPyConnection, edition: int, _: Settings) -> CheckOutcome:
+    """Every file of the edition is usable (no missing required column, readable)."""
     unusable = con.execute(
         "select source_file, reason from raw.survey_source_files "
         "where edition = ? and status <> 'ok' order by source_file",
@@ -109,19 +113,8 @@ def _files_usable(con: duckdb.DuckDBPyConnection, edition: int) -> CheckOutcome:
     return not unusable, detail, {}
 
 
-@asset_check(
-    asset=SUBMISSIONS_KEY,
-    blocking=True,
-    partitions_def=edition_partitions,
-    description="Every file of the edition is usable (no missing required column, readable).",
-)
-def files_usable(
-    context: AssetCheckExecutionContext, warehouse: WarehouseResource
-) -> AssetCheckResult:
-    return _evaluate(context, warehouse, "files_usable", _files_usable)
-
-
-def _rows_accounted_for(con: duckdb.DuckDBPyConnection, edition: int) -> CheckOutcome:
+def rows_accounted_for(con: duckdb.DuckDBPyConnection, edition: int, _: Settings) -> CheckOutcome:
+    """Rows in = loaded + superseded + rejected + empty, for every file."""
     mismatches = unaccounted_rows(con, edition)
     detail = (
         "; ".join(f"{f}: {n} rows in, {a} accounted for" for _, f, n, a in mismatches)
@@ -130,19 +123,10 @@ def _rows_accounted_for(con: duckdb.DuckDBPyConnection, edition: int) -> CheckOu
     return not mismatches, detail, {}
 
 
-@asset_check(
-    asset=SUBMISSIONS_KEY,
-    blocking=True,
-    partitions_def=edition_partitions,
-    description="Rows in = loaded + superseded + rejected + empty, for every file.",
-)
-def rows_accounted_for(
-    context: AssetCheckExecutionContext, warehouse: WarehouseResource
-) -> AssetCheckResult:
-    return _evaluate(context, warehouse, "rows_accounted_for", _rows_accounted_for)
-
-
-def _contract_expectations(con: duckdb.DuckDBPyConnection, edition: int) -> CheckOutcome:
+def contract_expectations(
+    con: duckdb.DuckDBPyConnection, edition: int, _: Settings
+) -> CheckOutcome:
+    """Great Expectations suite generated from the edition's data contract."""
     contract = load_contract(edition)
     frame = loaded_submissions_frame(con, edition)
     if frame.empty:
@@ -182,21 +166,12 @@ def _contract_expectations(con: duckdb.DuckDBPyConnection, edition: int) -> Chec
     return report.success, detail, metadata
 
 
-@asset_check(
-    asset=SUBMISSIONS_KEY,
-    blocking=True,
-    partitions_def=edition_partitions,
-    description="Great Expectations suite generated from the edition's data contract.",
-)
-def contract_expectations(
-    context: AssetCheckExecutionContext, warehouse: WarehouseResource
-) -> AssetCheckResult:
-    return _evaluate(context, warehouse, "contract_expectations", _contract_expectations)
-
-
-def _population_available(
-    con: duckdb.DuckDBPyConnection, edition: int, population_dir: Path
+def population_available(
+    con: duckdb.DuckDBPyConnection, edition: int, settings: Settings
 ) -> CheckOutcome:
+    """The CBS population holds 1 January of the edition's boekjaar (per-inhabitant
+    indicators and peer groups need it); participants without one are listed."""
+    population_dir = settings.population_dir
     boekjaar = load_contract(edition).boekjaar
     on = date(boekjaar, 1, 1)
     known = con.execute(
@@ -233,25 +208,27 @@ def _population_available(
     return True, detail, {"participants_without_population": MetadataValue.json(without)}
 
 
-@asset_check(
-    asset=SUBMISSIONS_KEY,
-    blocking=True,
-    partitions_def=edition_partitions,
-    description=(
-        "The CBS population holds 1 January of the edition's boekjaar (per-inhabitant "
-        "indicators and peer groups need it); participants without one are listed."
-    ),
-)
-def population_available(
-    context: AssetCheckExecutionContext, warehouse: WarehouseResource
-) -> AssetCheckResult:
-    population_dir = warehouse.settings.population_dir
-    return _evaluate(
-        context,
-        warehouse,
-        "population_available",
-        lambda con, edition: _population_available(con, edition, population_dir),
+def edition_check(check: EditionCheck) -> AssetChecksDefinition:
+    """A blocking Dagster check on raw/survey_submissions that runs `check` on each edition
+    the run ingested (its name and docstring are the check's)."""
+    name = check.__name__
+
+    @asset_check(
+        asset=SUBMISSIONS_KEY,
+        name=name,
+        blocking=True,
+        partitions_def=edition_partitions,
+        description=inspect.getdoc(check),
     )
+    def _check(
+        context: AssetCheckExecutionContext, warehouse: WarehouseResource
+    ) -> AssetCheckResult:
+        return _evaluate(context, warehouse, name, check)
+
+    return _check
 
 
-survey_checks = [files_usable, rows_accounted_for, contract_expectations, population_available]
+survey_checks = [
+    edition_check(check)
+    for check in (files_usable, rows_accounted_for, contract_expectations, population_available)
+]
