@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 
 _LOG = Path(os.devnull)
+# `$ICTBENCH_WAREHOUSE/logs/refresh-*.log`: the newest are kept, older ones deleted.
+KEEP_LOGS = 50
 
 
 def _say(message: str) -> None:
@@ -132,6 +134,8 @@ def refresh(editions: Sequence[int] | None, pdf: bool = True) -> int:
     logs = settings.warehouse / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     _LOG = logs / f"refresh-{time.strftime('%Y%m%dT%H%M%S')}.log"
+    for old_log in sorted(logs.glob("refresh-*.log"))[:-KEEP_LOGS]:
+        old_log.unlink(missing_ok=True)
     _say(f"ictbench refresh: editions {_editions_text(wanted)}")
     _say(f"  landing   {settings.landing}\n  warehouse {settings.warehouse}\n  log       {_LOG}")
     started = time.perf_counter()

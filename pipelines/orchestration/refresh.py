@@ -22,10 +22,6 @@ from pipelines.settings import Settings
 if TYPE_CHECKING:
     from dagster import DagsterInstance, EventLogEntry, ExecuteInProcessResult
 
-# Dagster's instance keeps this many runs (with their event logs); older ones are deleted
-# after each refresh, so the run storage does not grow without bound.
-KEEP_RUNS = 100
-
 # The Dagster instance of a warehouse (`$ICTBENCH_WAREHOUSE/dagster/dagster.yaml`), shared
 # by the CLI and `make ui`. Runs launched from the UI, the sensor or the schedule wait in
 # the queue for the one before them; a run started while another holds the warehouse
@@ -218,13 +214,4 @@ def run_refresh(
             run_config=run_config(settings, pdf=pdf),
             tags={**range_tags(editions), "ictbench/trigger": trigger},
         )
-    prune_runs(instance)
     return outcome_of(result)
-
-
-def prune_runs(instance: DagsterInstance, keep: int = KEEP_RUNS) -> int:
-    """Delete every run (and its event log) but the newest `keep`."""
-    old = instance.get_runs(cursor=None, limit=None)[keep:]
-    for run in old:
-        instance.delete_run(run.run_id)
-    return len(old)

@@ -11,6 +11,7 @@ import duckdb
 from dagster import ConfigurableResource, InitResourceContext
 from pydantic import PrivateAttr
 
+from pipelines.orchestration.run_storage import fail_abandoned_runs, prune_runs
 from pipelines.settings import Settings, export_for_dbt, load_settings
 from pipelines.warehouse.build_db import connect_build
 from pipelines.warehouse.lock import acquire
@@ -29,11 +30,17 @@ class WarehouseResource(ConfigurableResource):
         whoever launched it: a second run fails at once, naming the run that holds it."""
         run = f"Dagster run {context.run_id}" if context.run_id else "a Dagster run"
         self._lock = acquire(self.settings.lock_file, holder=run)
+        if context.instance is not None and context.run_id:
+            for run_id in fail_abandoned_runs(context.instance, context.run_id):
+                if context.log is not None:
+                    context.log.warning(f"run {run_id} had died without ending: marked failed")
 
     def teardown_after_execution(self, context: InitResourceContext) -> None:
         if self._lock is not None:
             self._lock.close()
             self._lock = None
+        if context.instance is not None:
+            prune_runs(context.instance)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> WarehouseResource:
