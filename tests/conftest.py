@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+import subprocess
+import sys
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,33 @@ def shared_reference_dir() -> Path:
     return Path(
         os.environ.get("ICTBENCH_SHARED_REFERENCE", REPO_ROOT.parent / "shared" / "reference")
     )
+
+
+def run_dbt(warehouse: Path, args: Sequence[str], work: Path) -> Path:
+    """The environment's dbt in dbt_project/ on the build DB of `warehouse`, with `args`
+    (command, `--vars`, selection); its artefacts go under `work`, never into dbt_project/.
+    Asserts that it succeeded; returns its target directory."""
+    target = work / "dbt_target"
+    completed = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "dbt"),
+            *args,
+            "--profiles-dir",
+            ".",
+            "--target-path",
+            str(target),
+            "--log-path",
+            str(work / "dbt_logs"),
+        ],
+        cwd=REPO_ROOT / "dbt_project",
+        env=os.environ | {"ICTBENCH_WAREHOUSE": str(warehouse)},
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stdout[-6000:]
+    return target
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ import duckdb
 
 from pipelines.core.contracts import available_editions, load_all_contracts
 from pipelines.warehouse.raw_tables import RAW_TABLES, declared_columns, table_columns
+from tests.conftest import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 DBT_README = REPO_ROOT / "dbt_project" / "README.md"
 
 

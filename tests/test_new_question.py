@@ -10,10 +10,7 @@ function, part of own ICT FTE from 2025 on. No file of the dbt project is touche
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -23,8 +20,8 @@ import yaml
 from pipelines.core.contracts import CONTRACTS_DIR, all_numeric_questions, load_contract
 from pipelines.orchestration.dbt_args import dbt_build_args
 from pipelines.warehouse.dev_fixture import write_fixture
+from tests.conftest import run_dbt
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 NEW = "fte_ai"
 
 
@@ -71,27 +68,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     warehouse = base / "warehouse"
     editions = write_fixture(warehouse / "build" / "ictbench.duckdb", contracts)
     assert editions[-1] == 2025
-    target = base / "target"
-    dbt = Path(sys.executable).parent / "dbt"
-    completed = subprocess.run(
-        [
-            str(dbt),
-            *dbt_build_args(None, contracts_dir=contracts),
-            "--profiles-dir",
-            ".",
-            "--target-path",
-            str(target),
-            "--log-path",
-            str(base / "logs"),
-        ],
-        cwd=REPO_ROOT / "dbt_project",
-        env=os.environ | {"ICTBENCH_WAREHOUSE": str(warehouse)},
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stdout[-6000:]
+    target = run_dbt(warehouse, dbt_build_args(None, contracts_dir=contracts), base)
     return warehouse / "build" / "ictbench.duckdb", target
 
 

@@ -10,19 +10,15 @@ recorded change (1 January 2023 in herindelingen.csv: Voorne aan Zee).
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
 import pytest
 from dagster import DagsterInstance, materialize
 
-from pipelines.orchestration.dbt_args import dbt_vars
-from tests.conftest import REPO_ROOT, shared_reference_dir
+from pipelines.orchestration.dbt_args import dbt_build_args
+from tests.conftest import run_dbt, shared_reference_dir
 from tests.db import query
 
 pytestmark = pytest.mark.slow
@@ -53,31 +49,18 @@ def build_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
         instance=DagsterInstance.ephemeral(),
     )
     assert result.success
-    env = {**os.environ, "ICTBENCH_WAREHOUSE": str(warehouse)}
-    dbt = Path(sys.executable).parent / "dbt"
-    completed = subprocess.run(
+    run_dbt(
+        warehouse,
         [
-            str(dbt),
-            "build",
-            "--vars",
-            json.dumps(dbt_vars()),  # as every dbt run gets it (orchestration/dbt_args.py)
-            "--profiles-dir",
-            ".",
+            *dbt_build_args(None),  # the release models' build, as a refresh runs it
             "--select",
             "+municipalities",
             "+municipality_successors",
             "--indirect-selection",
             "cautious",
-            "--target-path",
-            str(base / "dbt_target"),
         ],
-        cwd=REPO_ROOT / "dbt_project",
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
+        base,
     )
-    assert completed.returncode == 0, completed.stdout[-4000:]
     return warehouse / "build" / "ictbench.duckdb"
 
 

@@ -32,7 +32,7 @@ from pipelines.orchestration.dbt_args import dbt_vars
 from pipelines.warehouse.analyst import connect_published
 from pipelines.warehouse.dbt_functions import register_functions
 from pipelines.warehouse.release import list_tables, sql_identifier, table_content_hash
-from tests.conftest import FIXTURES, REPO_ROOT
+from tests.conftest import FIXTURES, REPO_ROOT, run_dbt
 from tests.db import query
 
 pytestmark = pytest.mark.slow
@@ -342,36 +342,6 @@ def mart_hashes(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
     }
 
 
-def run_dbt(warehouse: Path, *args: str) -> Path:
-    """dbt on `warehouse` with a target directory of its own; returns that directory."""
-    target = warehouse / "dbt_target"
-    logs = warehouse / "dbt_logs"
-    dbt = Path(sys.executable).parent / "dbt"
-    # the question list of the contracts, as every dbt run gets it (orchestration/dbt_args.py)
-    variables = json.dumps(dbt_vars())
-    completed = subprocess.run(
-        [
-            dbt,
-            *args,
-            "--vars",
-            variables,
-            "--profiles-dir",
-            ".",
-            "--target-path",
-            target,
-            "--log-path",
-            logs,
-        ],
-        cwd=REPO_ROOT / "dbt_project",
-        env=os.environ | {"ICTBENCH_WAREHOUSE": str(warehouse)},
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert completed.returncode == 0, completed.stdout[-4000:]
-    return target
-
-
 def assert_rebuilt_identically(warehouse: Path, other: Path) -> None:
     """The release of `warehouse` is what dbt builds from the same rows in another order,
     and what each mart's query returns on every rerun, with any number of threads."""
@@ -382,7 +352,9 @@ def assert_rebuilt_identically(warehouse: Path, other: Path) -> None:
     (other / "build").mkdir(parents=True)
     shutil.copy(warehouse / "build" / "ictbench.duckdb", other / "build" / "ictbench.duckdb")
     reverse_every_table(other / "build" / "ictbench.duckdb")
-    compiled = run_dbt(other, "run") / "compiled" / "ictbench" / "models" / "marts"
+    # `run`: every model with the question list every dbt run gets (orchestration/dbt_args.py)
+    target = run_dbt(other, ["run", "--vars", json.dumps(dbt_vars())], other)
+    compiled = target / "compiled" / "ictbench" / "models" / "marts"
     con = duckdb.connect(str(other / "build" / "ictbench.duckdb"), read_only=True)
     register_functions(con)  # what dbt's connection has (dbt-duckdb plugin)
     try:
