@@ -9,6 +9,7 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from pipelines.cli.validate import (
@@ -16,9 +17,13 @@ from pipelines.cli.validate import (
     EXIT_OK,
     EXIT_UNUSABLE,
     FileValidation,
+    expectations_frame_of,
     validate_file,
 )
 from pipelines.core.contracts import load_contract
+from pipelines.core.expectations import SUBMISSION_COLUMNS
+from pipelines.core.submissions import resolve_submissions
+from pipelines.core.survey_reader import read_survey_file
 from pipelines.settings import SAMPLE_LANDING, Settings
 from tests.bad_inputs.make_corpus import (
     FILES_DIR,
@@ -132,6 +137,34 @@ def test_values_that_cannot_be_true_are_rejected_cells(real_landing: Path, tmp_p
     assert "row 3, column kosten_hardware: impossible value for amount" in text
     assert "row 4, column werkplekken: impossible value for count" in text
     assert "rows: 3 loaded, 0 superseded, 2 rejected, 0 empty" in report.lines
+
+
+def test_expectations_run_on_the_loaded_rows_as_the_ingest_writes_them(
+    real_landing: Path, tmp_path: Path
+) -> None:
+    """The suite's input is built from the rows the ingest would write (edition_frames):
+    one row per loaded submission, by municipality code, with every numeric question."""
+    path = FILES_DIR / "2021" / "32_values_that_cannot_be_true.csv"
+    contract = load_contract(2021)
+    result = read_survey_file(path, contract, None)
+    resolved = resolve_submissions([result])
+    assert [r.status for r in resolved.records].count("rejected") == 2  # boekjaar NULL there
+    frame = expectations_frame_of(result, resolved, contract)
+    loaded = resolved.loaded
+    assert len(loaded) == 3
+    assert list(frame["municipality_code"]) == [s.municipality_code for s in loaded]
+    assert list(frame.columns) == [*SUBMISSION_COLUMNS, *sorted(contract.numeric_questions)]
+    assert str(frame["boekjaar"].dtype) == "int64" and set(frame["boekjaar"]) == {2020}
+    assert list(frame["source_row"]) == [s.source_row for s in loaded]
+    for index, submission in enumerate(loaded):
+        for question in contract.numeric_questions:
+            value, expected = frame.at[index, question], submission.answers[question]
+            assert (pd.isna(value) and expected is None) or value == expected, question
+
+    report, _ = run(path, 2021, settings_for(real_landing, tmp_path))
+    (met,) = [line for line in report.lines if line.startswith("contract expectations: ")]
+    n = met.removeprefix("contract expectations: ").removesuffix(" met").split("/")
+    assert n[0] == n[1] and int(n[0]) > 0
 
 
 # --------------------------------------------------------------------------- landing zones

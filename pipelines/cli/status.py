@@ -35,22 +35,18 @@ def edition_status(published_db: Path) -> list[EditionStatus]:
         return []
     con = duckdb.connect(str(published_db), read_only=True)
     try:
-        findings: dict[int, int] = {}
+        # edition -> (findings, of which NO_POPULATION)
+        findings: dict[int, tuple[int, int]] = {}
         has_findings = has_table(con, "marts", "plausibility_findings")
         if has_findings:
-            findings = dict(
-                con.execute(
-                    "select edition, count(*) from marts.plausibility_findings group by 1"
+            findings = {
+                int(e): (int(n), int(no_population))
+                for e, n, no_population in con.execute(
+                    "select edition, count(*), "
+                    "count(*) filter (where finding_code = 'NO_POPULATION') "
+                    "from marts.plausibility_findings group by 1"
                 ).fetchall()
-            )
-        no_population: dict[int, int] = {}
-        if has_findings:
-            no_population = dict(
-                con.execute(
-                    "select edition, count(*) from marts.plausibility_findings "
-                    "where finding_code = 'NO_POPULATION' group by 1"
-                ).fetchall()
-            )
+            }
         rejections = dict(
             con.execute("select edition, count(*) from marts.rejected_rows group by 1").fetchall()
         )
@@ -83,10 +79,10 @@ def edition_status(published_db: Path) -> list[EditionStatus]:
             rejected_rows=int(rej),
             empty=int(empty),
             rejections=int(rejections.get(e, 0)),
-            findings=int(findings.get(e, 0)) if has_findings else None,
+            findings=findings.get(e, (0, 0))[0] if has_findings else None,
             not_read=notices.get((e, "not_read"), 0) + notices.get((e, "refused"), 0),
             warnings=notices.get((e, "warning"), 0),
-            no_population=int(no_population.get(e, 0)),
+            no_population=findings.get(e, (0, 0))[1],
         )
         for e, n, loaded, sup, rej, empty in rows
     ]

@@ -11,13 +11,14 @@ exit 2.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
-from pipelines.core.contracts import ContractError, EditionContract, load_contract
+from pipelines.core.contracts import SURVEY_SUFFIXES, ContractError, EditionContract, load_contract
 from pipelines.core.expectations import (
     ANSWER_COLUMNS,
     SUBMISSION_COLUMNS,
@@ -29,15 +30,11 @@ from pipelines.core.reference_data import (
     load_municipal_division,
     municipalities_on,
 )
-from pipelines.core.submissions import ResolvedEdition, resolve_submissions
+from pipelines.core.submissions import STATUSES, ResolvedEdition, resolve_submissions
 from pipelines.core.survey_reader import FileReadResult, read_survey_file
 from pipelines.settings import LANDING_VAR, SAMPLE_LANDING, Settings
-from pipelines.warehouse.landing import (
-    SURVEY_SUFFIXES,
-    SurveyFilePlace,
-    survey_file_place,
-    unread_reason,
-)
+from pipelines.warehouse.ingest_frames import edition_frames
+from pipelines.warehouse.landing import SurveyFilePlace, survey_file_place, unread_reason
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -143,13 +140,8 @@ def _report_reading(
     for warning in result.warnings:
         out.lines.append(f"warning: {warning}")
     out.lines.extend(r.describe() for r in resolved.rejections)
-    counts = pd.Series([r.status for r in resolved.records]).value_counts().to_dict()
-    out.lines.append(
-        "rows: "
-        + ", ".join(
-            f"{counts.get(s, 0)} {s}" for s in ("loaded", "superseded", "rejected", "empty")
-        )
-    )
+    counts = Counter(r.status for r in resolved.records)
+    out.lines.append("rows: " + ", ".join(f"{counts[s]} {s}" for s in STATUSES))
 
 
 def _report_expectations(
@@ -160,7 +152,9 @@ def _report_expectations(
 ) -> None:
     if not resolved.loaded or result.unusable_reason:
         return
-    report = validate_loaded_submissions(expectations_frame_of(resolved, contract), contract)
+    report = validate_loaded_submissions(
+        expectations_frame_of(result, resolved, contract), contract
+    )
     for outcome in report.results:
         if not outcome.success:
             out.lines.append(
@@ -174,35 +168,23 @@ def _report_expectations(
         out.exit_code = max(out.exit_code, EXIT_FINDINGS)
 
 
-def expectations_frame_of(resolved: ResolvedEdition, contract: EditionContract) -> pd.DataFrame:
-    """What the contract's suite validates, built from the file just read (the rows the
-    ingest would write to raw.survey_submissions and raw.survey_answers)."""
-    submissions = pd.DataFrame.from_records(
-        [
-            {
-                "municipality_code": s.municipality_code,
-                "boekjaar": s.boekjaar,
-                "ingediend_op": s.ingediend_op,
-                "source_file": s.source_file,
-                "source_row": s.source_row,
-            }
-            for s in resolved.loaded
-        ],
-        columns=list(SUBMISSION_COLUMNS),
+def expectations_frame_of(
+    result: FileReadResult, resolved: ResolvedEdition, contract: EditionContract
+) -> pd.DataFrame:
+    """What the contract's suite validates, built from the file just read: the rows the
+    ingest would write to raw.survey_submissions and raw.survey_answers (``edition_frames``),
+    selected like the blocking check selects them from the build database."""
+    frames = edition_frames(contract, [result], resolved)
+    submissions = frames["survey_submissions"]
+    loaded = (
+        submissions[submissions["status"] == "loaded"]
+        .sort_values("municipality_code")
+        .reset_index(drop=True)
+        # a loaded row always has its (required) boekjaar; the empty rows' NULLs are gone
+        .astype({"boekjaar": "int64"})
     )
-    answers = pd.DataFrame.from_records(
-        [
-            {
-                "municipality_code": s.municipality_code,
-                "question_code": q,
-                "value": s.answers.get(q),
-            }
-            for s in resolved.loaded
-            for q in contract.numeric_questions
-        ],
-        columns=list(ANSWER_COLUMNS),
-    ).astype({"value": "float64"})
-    return expectations_frame(submissions, answers)
+    answers = frames["survey_answers"][list(ANSWER_COLUMNS)].astype({"value": "float64"})
+    return expectations_frame(loaded[list(SUBMISSION_COLUMNS)], answers)
 
 
 def _division_hint(

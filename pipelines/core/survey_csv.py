@@ -173,8 +173,7 @@ def read_csv_table(data: bytes, name: str, contract: EditionContract) -> RawTabl
     if len(records) < fmt.header_row:
         raise Unusable(f"{name}: no header row (the file has {len(records)} rows)")
     header_text = [clean_text(h) for h in records[fmt.header_row - 1]]
-    header = [h.lower() for h in header_text]
-    separator_hint = _separator_hint(header, options.delimiter, contract)
+    separator_hint = _separator_hint(header_text, options.delimiter, contract)
     if separator_hint:
         unusable = "; ".join(r for r in (unusable, f"{name}: {separator_hint}") if r)
     pre = [
@@ -186,14 +185,13 @@ def read_csv_table(data: bytes, name: str, contract: EditionContract) -> RawTabl
         for i in range(fmt.first_data_row, len(records) + 1)
     ]
     return RawTable(
-        header,
+        header_text,
         rows,
         warnings,
         pre,
         unusable,
         check_row_width=True,
         header_unreadable=separator_hint is not None,
-        header_text=header_text,
     )
 
 

@@ -131,8 +131,7 @@ def _map_header(
         for code, idx in positions.items()
         if code not in duplicates and (spec := contract.column_by_header(code)) is not None
     }
-    texts = {i: header_text[i] if i < len(header_text) else header[i] for i in range(len(header))}
-    unknown_at = {i: texts[i] for code in unknown for i in positions[code]}
+    unknown_at = {i: header_text[i] for code in unknown for i in positions[code]}
     reason = f"{name}: " + "; ".join(problems) if problems else None
     return _Mapping(columns, reason, warnings, unknown_at)
 

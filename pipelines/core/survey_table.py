@@ -27,20 +27,23 @@ class Unusable(Exception):
 class RawTable:
     """Header cells and data rows (with their spreadsheet row numbers) of one file.
 
-    ``header`` holds the codes as mapped (trimmed, lower-case), ``header_text`` the same
-    cells as written (trimmed). ``hidden_rows``/``hidden_columns`` (XLSX, 1-based) are read
-    like visible ones; they are only reported."""
+    ``header_text`` holds the header cells as written (trimmed), ``header`` the same cells
+    as codes are mapped (lower-case; derived). ``hidden_rows``/``hidden_columns`` (XLSX,
+    1-based) are read like visible ones; they are only reported."""
 
-    header: list[str]
+    header_text: list[str]
     rows: list[tuple[int, list[RawCell]]]
     warnings: list[str]
     pre_data_rows: list[tuple[int, list[RawCell]]] = field(default_factory=list)
     unusable_reason: str | None = None
     check_row_width: bool = False
     header_unreadable: bool = False  # the header cannot be mapped at all (wrong separator)
-    header_text: list[str] = field(default_factory=list)
     hidden_rows: frozenset[int] = frozenset()
     hidden_columns: frozenset[int] = frozenset()
+    header: list[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.header = [text.lower() for text in self.header_text]
 
 
 # --------------------------------------------------------------------------- limits

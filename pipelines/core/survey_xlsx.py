@@ -152,18 +152,16 @@ def read_xlsx_table(data: bytes, name: str, contract: EditionContract) -> RawTab
     if len(sheet_rows) < fmt.header_row:
         raise Unusable(f"{name}: sheet {options.sheet!r} has no header row")
     header_text = [clean_text(c.as_text()) for c in sheet_rows[fmt.header_row - 1]]
-    header = [h.lower() for h in header_text]
     pre = [
         (i, sheet_rows[i - 1])
         for i in range(fmt.header_row + 1, min(fmt.first_data_row, len(sheet_rows) + 1))
     ]
     rows = [(i, sheet_rows[i - 1]) for i in range(fmt.first_data_row, len(sheet_rows) + 1)]
     return RawTable(
-        header,
+        header_text,
         rows,
         warnings,
         pre,
-        header_text=header_text,
         hidden_rows=hidden_rows,
         hidden_columns=hidden_columns,
     )
