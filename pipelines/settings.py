@@ -21,6 +21,11 @@ SAMPLE_LANDING = REPO_ROOT / "sample_data"
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 CONTRACTS_DIR = REPO_ROOT / "data_contracts"
 
+# Names inside the warehouse, shared with pipelines/warehouse/release.py.
+DB_FILE = "ictbench.duckdb"
+PUBLISHED_LINK = "published"
+RELEASES_FOLDER = "releases"
+
 LANDING_VAR = "ICTBENCH_LANDING"
 WAREHOUSE_VAR = "ICTBENCH_WAREHOUSE"
 
@@ -66,24 +71,28 @@ class Settings:
 
     @property
     def build_db(self) -> Path:
-        return self.build_dir / "ictbench.duckdb"
+        return self.build_dir / DB_FILE
 
     @property
     def releases_dir(self) -> Path:
-        return self.warehouse / "releases"
+        return self.warehouse / RELEASES_FOLDER
 
     @property
     def published_dir(self) -> Path:
         """A symlink to the current release, swapped atomically on publication."""
-        return self.warehouse / "published"
+        return self.warehouse / PUBLISHED_LINK
 
     @property
     def published_db(self) -> Path:
-        return self.published_dir / "ictbench.duckdb"
+        return self.published_dir / DB_FILE
 
     @property
     def reports_dir(self) -> Path:
         return self.warehouse / "reports"
+
+    @property
+    def feedback_dir(self) -> Path:
+        return self.warehouse / "feedback"
 
     @property
     def dagster_home(self) -> Path:

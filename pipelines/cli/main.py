@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 _LOG = Path(os.devnull)
 # `$ICTBENCH_WAREHOUSE/logs/refresh-*.log`: the newest are kept, older ones deleted.
 KEEP_LOGS = 50
+# After a refusal that stopped the run before publication (a busy warehouse, an I/O error).
+UNTOUCHED = "  (nothing new was published; the previous release, if any, is untouched)"
 
 
 def _say(message: str) -> None:
@@ -79,7 +81,7 @@ class Progress:
             level = (
                 logging.getLevelName(entry.level) if isinstance(entry.level, str) else entry.level
             )
-            ours = step_label(step) != step and not step.endswith("_models")
+            ours = label != step and not step.endswith("_models")
             if ours and isinstance(level, int) and level >= logging.INFO and entry.user_message:
                 self._say(f"    {entry.user_message}")
             return
@@ -148,7 +150,7 @@ def refresh(editions: Sequence[int] | None, pdf: bool = True) -> int:
     elapsed = time.perf_counter() - started
     if outcome.locked:
         _err(f"ictbench: {outcome.reasons[0] if outcome.reasons else 'the warehouse is busy'}")
-        _err("  (nothing new was published; the previous release, if any, is untouched)")
+        _err(UNTOUCHED)
         return 3
     if not outcome.published:
         if settings.published_db.exists():
@@ -274,16 +276,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except BuildInUseError as exc:
         _err(f"ictbench: {exc}")
-        _err("  (nothing new was published; the previous release, if any, is untouched)")
+        _err(UNTOUCHED)
         return 1
     except OSError as exc:
         where = f": {exc.filename}" if exc.filename else ""
         _err(f"ictbench: cannot write or read the warehouse{where}: {exc.strerror or exc}")
-        _err("  (nothing new was published; the previous release, if any, is untouched)")
+        _err(UNTOUCHED)
         return 1
     except duckdb.Error as exc:
         _err(f"ictbench: the warehouse database refused: {exc}")
-        _err("  (nothing new was published; the previous release, if any, is untouched)")
+        _err(UNTOUCHED)
         return 1
     except Exception as exc:  # the last resort: a cause in words, the trace in the log
         import traceback

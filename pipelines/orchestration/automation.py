@@ -25,15 +25,13 @@ from dagster import (
 )
 
 from pipelines.core.contracts import available_editions
-from pipelines.orchestration.jobs import REFRESH_JOB
+from pipelines.orchestration.jobs import REFRESH_JOB, TRIGGER_TAG
 from pipelines.orchestration.partitions import range_tags
 from pipelines.settings import Settings, load_settings
 from pipelines.warehouse.build_db import BuildInUseError
 from pipelines.warehouse.build_state import RefreshPlan, plan_refresh
 from pipelines.warehouse.landing import editions_in_landing
 from pipelines.warehouse.release import current_release
-
-TRIGGER_TAG = "ictbench/trigger"
 
 
 def refresh_running(settings: Settings) -> bool:

@@ -6,6 +6,8 @@ from dagster import AssetSelection, define_asset_job
 from pipelines.orchestration.partitions import edition_partitions
 
 REFRESH_JOB = "refresh_job"
+# Who launched a refresh run (`cli`, `sensor`, `schedule`, …).
+TRIGGER_TAG = "ictbench/trigger"
 
 refresh_job = define_asset_job(
     REFRESH_JOB,

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipelines.settings import Settings
+from pipelines.warehouse.lock import RefreshLockedError
 
 if TYPE_CHECKING:
     from dagster import DagsterInstance, EventLogEntry, ExecuteInProcessResult
@@ -115,7 +116,7 @@ def outcome_of(result: ExecuteInProcessResult) -> RefreshOutcome:
             continue
         if not event.is_step_failure and failed_step is not None:
             continue  # the run's failure repeats its step's
-        locked = locked or "RefreshLockedError" in _error_classes(error)
+        locked = locked or RefreshLockedError.__name__ in _error_classes(error)
         if event.is_step_failure:
             failed_step = failed_step or str(event.step_key)
         if error is not None and error.cls_name == "DagsterAssetCheckFailedError" and reasons:
@@ -201,7 +202,7 @@ def run_refresh(
     """One run of `refresh_job` over every edition partition, or over the range spanning
     `editions` (then only those may be rebuilt)."""
     from pipelines.orchestration.definitions import defs
-    from pipelines.orchestration.jobs import REFRESH_JOB
+    from pipelines.orchestration.jobs import REFRESH_JOB, TRIGGER_TAG
     from pipelines.orchestration.partitions import range_tags
 
     run_id = str(uuid.uuid4())
@@ -212,6 +213,6 @@ def run_refresh(
             run_id=run_id,
             raise_on_error=False,
             run_config=run_config(settings, pdf=pdf),
-            tags={**range_tags(editions), "ictbench/trigger": trigger},
+            tags={**range_tags(editions), TRIGGER_TAG: trigger},
         )
     return outcome_of(result)

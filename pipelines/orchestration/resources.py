@@ -12,7 +12,13 @@ from dagster import ConfigurableResource, InitResourceContext
 from pydantic import PrivateAttr
 
 from pipelines.orchestration.run_storage import fail_abandoned_runs, prune_runs
-from pipelines.settings import Settings, export_for_dbt, load_settings
+from pipelines.settings import (
+    LANDING_VAR,
+    WAREHOUSE_VAR,
+    Settings,
+    export_for_dbt,
+    load_settings,
+)
 from pipelines.warehouse.build_db import connect_build
 from pipelines.warehouse.lock import acquire
 from pipelines.warehouse.raw_tables import ensure_schema
@@ -49,9 +55,7 @@ class WarehouseResource(ConfigurableResource):
 
     @property
     def settings(self) -> Settings:
-        return load_settings(
-            {"ICTBENCH_LANDING": self.landing, "ICTBENCH_WAREHOUSE": self.warehouse}
-        )
+        return load_settings({LANDING_VAR: self.landing, WAREHOUSE_VAR: self.warehouse})
 
     def export_for_dbt(self) -> None:
         """Make dbt (a subprocess reading profiles.yml) use this warehouse."""

@@ -20,9 +20,10 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.settings import DB_FILE, PUBLISHED_LINK, RELEASES_FOLDER
+
 PUBLISHED_SCHEMA = "marts"
 RELEASE_MANIFEST = "release.json"
-DB_FILE = "ictbench.duckdb"
 
 
 class PublishError(RuntimeError):
@@ -165,12 +166,12 @@ def _fsync_tree(directory: Path) -> None:
 
 def activate_release(warehouse: Path, release: Release) -> None:
     """Point `published` at the release in one atomic rename."""
-    published = warehouse / "published"
+    published = warehouse / PUBLISHED_LINK
     if published.exists() and not published.is_symlink():
         # A plain directory (e.g. made by hand) cannot be swapped atomically: keep it aside.
-        published.rename(warehouse / "releases" / f"legacy-{_new_release_id()}")
+        published.rename(warehouse / RELEASES_FOLDER / f"legacy-{_new_release_id()}")
     link = warehouse / f".published-{release.release_id}"
-    os.symlink(Path("releases") / release.release_id, link)
+    os.symlink(Path(RELEASES_FOLDER) / release.release_id, link)
     os.replace(link, published)
     directory_fd = os.open(warehouse, os.O_RDONLY)
     try:
@@ -180,7 +181,7 @@ def activate_release(warehouse: Path, release: Release) -> None:
 
 
 def current_release(warehouse: Path) -> dict[str, object] | None:
-    manifest = warehouse / "published" / RELEASE_MANIFEST
+    manifest = warehouse / PUBLISHED_LINK / RELEASE_MANIFEST
     if not manifest.exists():
         return None
     data: dict[str, object] = json.loads(manifest.read_text())
@@ -189,8 +190,8 @@ def current_release(warehouse: Path) -> dict[str, object] | None:
 
 def prune_releases(warehouse: Path, keep: int = 3) -> list[Path]:
     """Delete old releases, always keeping the published one and the newest `keep`."""
-    releases_dir = warehouse / "releases"
-    published = (warehouse / "published").resolve()
+    releases_dir = warehouse / RELEASES_FOLDER
+    published = (warehouse / PUBLISHED_LINK).resolve()
     candidates = sorted(
         (p for p in releases_dir.iterdir() if p.is_dir() and not p.name.startswith(".")),
         key=lambda p: p.name,
@@ -210,7 +211,7 @@ def prune_releases(warehouse: Path, keep: int = 3) -> list[Path]:
 
 def publish(build_db: Path, warehouse: Path, keep: int = 3) -> Release:
     """Build a complete release from the build database, then make it the published one."""
-    releases_dir = warehouse / "releases"
+    releases_dir = warehouse / RELEASES_FOLDER
     releases_dir.mkdir(parents=True, exist_ok=True)
     release = build_release(build_db, releases_dir)
     activate_release(warehouse, release)

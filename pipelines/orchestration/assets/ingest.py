@@ -1,6 +1,7 @@
 """Ingest stage: CBS reference data and the survey files of one edition → raw tables."""
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 
 import pandas as pd
@@ -35,7 +36,7 @@ from pipelines.warehouse.build_state import (
     record_ingested,
     record_reference,
 )
-from pipelines.warehouse.fingerprints import edition_fingerprint, reference_fingerprint
+from pipelines.warehouse.fingerprints import EditionFingerprint, reference_fingerprint
 from pipelines.warehouse.ingest_frames import edition_frames
 from pipelines.warehouse.landing import scan_edition
 from pipelines.warehouse.raw_tables import (
@@ -167,7 +168,9 @@ def survey_submissions(
     failures: list[str] = []
     for edition in plan.rebuild:
         try:
-            metadata[str(edition)] = ingest_edition(context, warehouse, edition)
+            metadata[str(edition)] = ingest_edition(
+                context, warehouse, edition, plan.landing[edition]
+            )
         except Failure as exc:
             failures.append(exc.description or str(exc))
     if failures:
@@ -188,9 +191,14 @@ def survey_submissions(
 
 
 def ingest_edition(
-    context: AssetExecutionContext, warehouse: WarehouseResource, edition: int
+    context: AssetExecutionContext,
+    warehouse: WarehouseResource,
+    edition: int,
+    planned: EditionFingerprint,
 ) -> dict[str, object]:
-    """Read one edition's files strictly by its contract into the raw tables."""
+    """Read one edition's files strictly by its contract into the raw tables. `planned` is
+    the edition's fingerprint as the plan took it, before any file was read: if a file
+    changes meanwhile, publication sees the difference."""
     contract = load_contract(edition)
     settings = warehouse.settings
     edition_dir = settings.survey_dir / str(edition)
@@ -203,8 +211,8 @@ def ingest_edition(
         ).df()
     if reference_sha256 is None or division.empty:
         raise Failure(description="the CBS municipal division is not loaded (run cbs_reference)")
-    # Taken before reading: if a file changes meanwhile, publication sees the difference.
-    fingerprint = edition_fingerprint(settings, edition, reference=reference_sha256)
+    # Built from the reference data loaded in raw.cbs_*, whatever the landing zone holds now.
+    fingerprint = replace(planned, reference=reference_sha256)
     folder = scan_edition(edition_dir)
     paths, unread = folder.files, folder.unread
     for entry in unread:

@@ -45,13 +45,13 @@ def feedback_files(
     settings = warehouse.settings
     counts: dict[str, int] = {}
     for edition in published_editions(context, warehouse):
-        written = write_feedback(settings.published_db, settings.warehouse / "feedback", edition)
+        written = write_feedback(settings.published_db, settings.feedback_dir, edition)
         counts[str(edition)] = len(written) - 1  # minus the overview
         context.log.info(f"feedback {edition}: {counts[str(edition)]} files + overzicht.xlsx")
     return MaterializeResult(
         metadata={
             "municipality_files": MetadataValue.json(counts),
-            "path": MetadataValue.path(str(settings.warehouse / "feedback")),
+            "path": MetadataValue.path(str(settings.feedback_dir)),
         }
     )
 
