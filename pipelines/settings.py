@@ -1,8 +1,9 @@
-"""The two settings of ictbench, and every path derived from them.
+"""The settings of ictbench, and every path derived from them.
 
 `ICTBENCH_LANDING` (the landing zone) and `ICTBENCH_WAREHOUSE` (where everything the
-warehouse writes goes) are the only settings. They come from the environment, from a
-`.env` file in the working directory, or from Dagster resource config. dbt reads the
+warehouse writes goes) say where things are; `ICTBENCH_POSTGRES_URL` (optional) and
+`ICTBENCH_POSTGRES_READER` say where the release is also served. They come from the
+environment, from a `.env` file in the working directory, or from Dagster resource config. dbt reads the
 same warehouse path: `export_for_dbt` puts the absolute path into the environment that
 `dbt_project/profiles.yml` reads, so there is exactly one place that decides it.
 """
@@ -28,6 +29,9 @@ RELEASES_FOLDER = "releases"
 
 LANDING_VAR = "ICTBENCH_LANDING"
 WAREHOUSE_VAR = "ICTBENCH_WAREHOUSE"
+POSTGRES_URL_VAR = "ICTBENCH_POSTGRES_URL"
+POSTGRES_READER_VAR = "ICTBENCH_POSTGRES_READER"
+DEFAULT_POSTGRES_READER = "ictbench_reader"
 
 
 class SettingsError(ValueError):
@@ -40,6 +44,10 @@ class Settings:
 
     landing: Path
     warehouse: Path
+    # Served copy for BI servers; None = DuckDB and Parquet only. May hold a password:
+    # never print it (pipelines/warehouse/postgres.py redacts it).
+    postgres_url: str | None = None
+    postgres_reader_role: str = DEFAULT_POSTGRES_READER
 
     @property
     def survey_dir(self) -> Path:
@@ -95,6 +103,11 @@ class Settings:
         return self.warehouse / "feedback"
 
     @property
+    def data_dictionary_dir(self) -> Path:
+        """Where `dbt docs generate --static` writes, before publication copies it."""
+        return self.warehouse / "dbt" / "docs"
+
+    @property
     def dagster_home(self) -> Path:
         return self.warehouse / "dagster"
 
@@ -111,7 +124,7 @@ def load_settings(
     dotenv_file = dotenv_path if dotenv_path is not None else Path.cwd() / ".env"
     from_file = {k: v for k, v in dotenv_values(dotenv_file).items() if v is not None}
 
-    def setting(name: str, default: str) -> str:
+    def setting(name: str, default: str | None) -> str | None:
         value = env[name] if name in env else from_file.get(name)
         if value is None:
             return default
@@ -121,11 +134,13 @@ def load_settings(
             raise SettingsError(f"{name} is set but empty (in {source}); unset it or give a path")
         return value
 
-    landing = setting(LANDING_VAR, str(SAMPLE_LANDING))
-    warehouse = setting(WAREHOUSE_VAR, "warehouse")
+    landing = setting(LANDING_VAR, str(SAMPLE_LANDING)) or ""
+    warehouse = setting(WAREHOUSE_VAR, "warehouse") or ""
     return Settings(
         landing=Path(landing).expanduser().resolve(),
         warehouse=Path(warehouse).expanduser().resolve(),
+        postgres_url=setting(POSTGRES_URL_VAR, None),
+        postgres_reader_role=setting(POSTGRES_READER_VAR, DEFAULT_POSTGRES_READER) or "",
     )
 
 

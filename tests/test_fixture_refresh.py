@@ -5,10 +5,17 @@ Every expected figure below was computed by hand; see the fixture's README.
 
 from __future__ import annotations
 
+import json
+import shutil
+from datetime import date
 from pathlib import Path
+from typing import Any
 
+import duckdb
+import pyarrow.parquet as pq
 import pytest
 
+from pipelines.warehouse.table_definitions import TableDefinition, read_table_definitions
 from tests.db import query
 from tests.graph_runner import published_fixture
 
@@ -159,3 +166,143 @@ def test_survey_responses_are_in_euros(published: Path) -> None:
         "where municipality_code = 'GM0104' and question_code = 'kosten_overig'",
     )
     assert rows == [(88_000.0, "correctie_2021.csv", 2)]
+
+
+# --- The release describes itself: descriptions, keys, dates, read-only files --------
+
+
+def marts_contracts() -> dict[str, dict[str, Any]]:
+    """The dbt contracts of the published marts, from the manifest Dagster loads."""
+    from tests.conftest import REPO_ROOT
+
+    manifest = json.loads((REPO_ROOT / "dbt_project" / "target" / "manifest.json").read_text())
+    return {
+        node["name"]: node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["schema"] == "marts"
+    }
+
+
+def release_definitions(db: Path) -> dict[str, TableDefinition]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return {t.name: t for t in read_table_definitions(con, "ictbench", "marts")}
+    finally:
+        con.close()
+
+
+def words(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
+def test_every_table_and_column_carries_its_dbt_description(published: Path) -> None:
+    contracts = marts_contracts()
+    tables = release_definitions(published)
+    assert sorted(tables) == sorted(contracts)
+    columns = [c for t in tables.values() for c in t.columns]
+    assert len(columns) > 140
+    assert [c.name for c in columns if not c.description] == []
+    for name, table in tables.items():
+        assert words(table.description) == words(contracts[name]["description"]), name
+        for column in table.columns:
+            expected = contracts[name]["columns"][column.name]["description"]
+            assert words(column.description) == words(expected), (name, column.name)
+
+
+def test_keys_and_not_nulls_are_those_of_the_contracts(published: Path, tmp_path: Path) -> None:
+    tables = release_definitions(published)
+    for name, contract in marts_contracts().items():
+        table = tables[name]
+        keys = [c["columns"] for c in contract["constraints"] if c["type"] == "primary_key"]
+        keys += [
+            [column]
+            for column, spec in contract["columns"].items()
+            if any(c["type"] == "primary_key" for c in spec["constraints"])
+        ]
+        assert ([list(table.primary_key)] if table.primary_key else []) == keys, name
+        required = {
+            column
+            for column, spec in contract["columns"].items()
+            if any(c["type"] == "not_null" for c in spec["constraints"])
+        } | set(table.primary_key)
+        assert {c.name for c in table.columns if not c.nullable} == required, name
+    assert tables["peer_groups"].unique_keys == (("sort_order",),)
+    assert tables["indicator_values"].primary_key == (
+        "edition",
+        "municipality_code",
+        "indicator_code",
+    )
+    copy = tmp_path / "copy.duckdb"  # the release itself is read-only
+    shutil.copyfile(published, copy)
+    copy.chmod(0o644)
+    con = duckdb.connect(str(copy))
+    try:
+        with pytest.raises(duckdb.ConstraintException, match="primary key"):
+            con.execute("insert into marts.indicators select * from marts.indicators limit 1")
+        with pytest.raises(duckdb.ConstraintException, match="NOT NULL"):
+            con.execute("update marts.indicator_values set value = null")
+    finally:
+        con.close()
+
+
+def test_edition_tables_have_a_peildatum_on_1_january_of_the_boekjaar(published: Path) -> None:
+    tables = release_definitions(published)
+    with_edition = sorted(n for n, t in tables.items() if "edition" in t.column_names)
+    assert "indicator_values" in with_edition and "trend_monitor" in with_edition
+    for name in with_edition:
+        assert tables[name].column("peildatum").data_type == "DATE", name
+        wrong = query(
+            published,
+            f"select count(*) from marts.{name} where peildatum <> make_date(edition - 1, 1, 1)",
+        )
+        assert wrong == [(0,)], name
+    assert query(published, "select distinct peildatum from marts.indicator_values") == [
+        (date(2020, 1, 1),)
+    ]
+
+
+def test_parquet_files_carry_descriptions_and_not_nulls(published: Path) -> None:
+    for name, table in release_definitions(published).items():
+        schema = pq.read_schema(published.parent / "parquet" / f"{name}.parquet")
+        assert schema.metadata[b"description"].decode() == table.description, name
+        assert schema.names == table.column_names
+        for column in table.columns:
+            field = schema.field(column.name)
+            assert field.metadata[b"description"].decode() == column.description
+            assert field.nullable == column.nullable, (name, column.name)
+
+
+def test_published_files_are_read_only(published: Path) -> None:
+    files = [p for p in published.parent.rglob("*") if p.is_file()]
+    assert published in files and len(files) > 10
+    assert {
+        p.relative_to(published.parent).as_posix(): p.stat().st_mode & 0o777 for p in files
+    } == {p.relative_to(published.parent).as_posix(): 0o444 for p in files}
+
+
+def test_a_build_of_an_older_layout_is_recreated_as_a_clean_rebuild(
+    published: Path, tmp_path: Path
+) -> None:
+    """A build made by an older ictbench (a mart without a newer column) is rebuilt into
+    tables of the current contract, so its release equals a clean rebuild's."""
+    from tests.graph_runner import refresh
+
+    source = published.parent.parent  # the module's warehouse (published -> releases/...)
+    warehouse = tmp_path / "warehouse"
+    shutil.copytree(source / "build", warehouse / "build")
+    con = duckdb.connect(str(warehouse / "build" / "ictbench.duckdb"))
+    con.execute(
+        "create table marts.older as select * exclude (peildatum) from marts.survey_responses"
+    )
+    con.execute("drop table marts.survey_responses")
+    con.execute("alter table marts.older rename to survey_responses")
+    con.execute("delete from audit.edition_builds")  # built by older code: stale
+    con.close()
+    assert refresh(source.parent / "landing", warehouse, [2021]).success
+    clean = json.loads((published.parent / "release.json").read_text())["tables"]
+    rebuilt = json.loads((warehouse / "published" / "release.json").read_text())["tables"]
+    assert rebuilt == clean
+    tables = release_definitions(warehouse / "published" / "ictbench.duckdb")
+    assert tables["survey_responses"].column_names == list(
+        marts_contracts()["survey_responses"]["columns"]
+    )

@@ -61,3 +61,9 @@
         {%- endif -%}
     {%- endif -%}
 {%- endmacro %}
+
+{#- The date of an edition for BI time axes (`peildatum`): 1 January of its boekjaar,
+    the book year the figures describe (edition - 1). -#}
+{% macro peildatum(edition_column) -%}
+    make_date(cast({{ edition_column }} as integer) - 1, 1, 1)
+{%- endmacro %}

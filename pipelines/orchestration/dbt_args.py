@@ -44,10 +44,32 @@ def dbt_vars(
     return variables
 
 
-def dbt_build_args(editions: Sequence[int] | None, contracts_dir: Path | None = None) -> list[str]:
+def dbt_build_args(
+    editions: Sequence[int] | None,
+    contracts_dir: Path | None = None,
+    *,
+    full_refresh: bool = False,
+) -> list[str]:
     """`dbt build` for some editions' models (`"editions": [...]`) or, with None, for the
-    release models (which read every edition)."""
-    return ["build", "--vars", json.dumps(dbt_vars(editions, contracts_dir))]
+    release models (which read every edition). `full_refresh` recreates the incremental
+    tables instead of replacing the editions' rows in them."""
+    args = ["build", "--vars", json.dumps(dbt_vars(editions, contracts_dir))]
+    return [*args, "--full-refresh"] if full_refresh else args
+
+
+def dbt_docs_args(contracts_dir: Path | None = None) -> list[str]:
+    """`dbt docs generate --static`: the data dictionary, one self-contained page, with
+    the release models' vars (every model compiled over every edition). Without usage
+    statistics: the page loads dbt's tracker from the network when its manifest says
+    they are on."""
+    return [
+        "docs",
+        "generate",
+        "--static",
+        "--no-send-anonymous-usage-stats",
+        "--vars",
+        json.dumps(dbt_vars(contracts_dir=contracts_dir)),
+    ]
 
 
 def sqlfluff_config(contracts_dir: Path | None = None) -> str:

@@ -1,11 +1,16 @@
 """Write-audit-publish: turn the private build database into a published release.
 
 A release is a directory `releases/<release_id>/` holding `ictbench.duckdb` (schema
-`marts`), `parquet/<table>.parquet` and `release.json`. `published` is a symlink to the
-current release and is swapped with one `rename(2)`, so a reader sees the old release or
-the new one and never a mix. Files of a release are never written after the swap: a
-reader holding `published/ictbench.duckdb` open keeps reading the file it opened, even
-after later refreshes (on POSIX an unlinked file lives on while it is open).
+`marts`), `parquet/<table>.parquet`, `excel/ictbench_<edition>.xlsx`, `docs/index.html`
+(the data dictionary) and `release.json`. Every table keeps what its dbt contract declares
+(types, NOT NULL, primary and unique keys) and its descriptions as comments; the Parquet
+files carry the descriptions as Arrow field metadata and NOT NULL as required fields.
+
+`published` is a symlink to the current release and is swapped with one `rename(2)`, so a
+reader sees the old release or the new one and never a mix. Files of a release are
+read-only (0444) and never written after the swap: a reader holding
+`published/ictbench.duckdb` open keeps reading the file it opened, even after later
+refreshes (on POSIX an unlinked file lives on while it is open).
 """
 
 from __future__ import annotations
@@ -19,11 +24,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
 from pipelines.settings import DB_FILE, PUBLISHED_LINK, RELEASES_FOLDER
+from pipelines.warehouse.table_definitions import (
+    TableDefinition,
+    read_table_definitions,
+    sql_identifier,
+    sql_string,
+)
 
 PUBLISHED_SCHEMA = "marts"
 RELEASE_MANIFEST = "release.json"
+DATA_DICTIONARY = Path("docs") / "index.html"
+READ_ONLY = 0o444
 
 
 class PublishError(RuntimeError):
@@ -51,15 +66,6 @@ class Release:
         }
 
 
-def sql_string(value: str) -> str:
-    """Quote a value as a SQL string literal (for statements that take no parameters)."""
-    return "'" + value.replace("'", "''") + "'"
-
-
-def sql_identifier(value: str) -> str:
-    return '"' + value.replace('"', '""') + '"'
-
-
 def table_content_hash(con: duckdb.DuckDBPyConnection, qualified_table: str) -> TableSummary:
     """An order-independent fingerprint of a table's contents (rows as text, sorted)."""
     rows, digest = con.execute(
@@ -84,33 +90,49 @@ def list_tables(con: duckdb.DuckDBPyConnection, catalog: str, schema: str) -> li
     return [str(r[0]) for r in rows]
 
 
-def _copy_comments(con: duckdb.DuckDBPyConnection, table: str) -> None:
-    """Carry dbt's documentation (persisted as comments) into the release."""
-    comment = con.execute(
-        "select comment from duckdb_tables() where database_name = 'build' "
-        "and schema_name = ? and table_name = ?",
-        [PUBLISHED_SCHEMA, table],
-    ).fetchone()
-    target = f"{PUBLISHED_SCHEMA}.{sql_identifier(table)}"
-    if comment and comment[0]:
-        con.execute(f"comment on table {target} is {sql_string(str(comment[0]))}")
-    for column, column_comment in con.execute(
-        "select column_name, comment from duckdb_columns() where database_name = 'build' "
-        "and schema_name = ? and table_name = ? and comment is not null",
-        [PUBLISHED_SCHEMA, table],
-    ).fetchall():
-        con.execute(
-            f"comment on column {target}.{sql_identifier(str(column))} "
-            f"is {sql_string(str(column_comment))}"
-        )
+def _copy_table(con: duckdb.DuckDBPyConnection, definition: TableDefinition) -> str:
+    """Create the table as its contract declares it, fill it in a fixed order (the file
+    is then reproducible, not only its contents) and carry its descriptions along."""
+    target = f"{PUBLISHED_SCHEMA}.{sql_identifier(definition.name)}"
+    con.execute(definition.create_statement(target))
+    columns = ", ".join(map(sql_identifier, definition.column_names))
+    con.execute(
+        f"insert into {target} ({columns}) select {columns} from build.{target} order by all"
+    )
+    for statement in definition.comment_statements(target):
+        con.execute(statement)
+    return target
+
+
+def arrow_schema(definition: TableDefinition, schema: pa.Schema) -> pa.Schema:
+    """The Arrow schema of a table's rows with its descriptions (field and schema
+    metadata `description`) and its NOT NULLs (required fields)."""
+    fields = []
+    for field in schema:
+        column = definition.column(field.name)
+        metadata = {"description": column.description} if column.description else None
+        fields.append(pa.field(field.name, field.type, column.nullable, metadata))
+    table_metadata = {"description": definition.description} if definition.description else None
+    return pa.schema(fields, metadata=table_metadata)
+
+
+def write_parquet(
+    con: duckdb.DuckDBPyConnection, definition: TableDefinition, target: str, path: Path
+) -> None:
+    rows = con.execute(f"select * from {target} order by all").fetch_arrow_table()
+    rows = rows.cast(arrow_schema(definition, rows.schema))
+    pq.write_table(rows, path, compression="zstd")
 
 
 def _new_release_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ") + "-" + uuid.uuid4().hex[:8]
 
 
-def build_release(build_db: Path, releases_dir: Path) -> Release:
-    """Copy every table of the build's `marts` schema into a new, complete release dir."""
+def build_release(
+    build_db: Path, releases_dir: Path, data_dictionary: Path | None = None
+) -> Release:
+    """Copy every table of the build's `marts` schema into a new, complete release dir,
+    with its Parquet and Excel copies and the data dictionary (dbt docs' static page)."""
     release_id = _new_release_id()
     partial = releases_dir / f".{release_id}.partial"
     partial.mkdir(parents=True)
@@ -118,22 +140,18 @@ def build_release(build_db: Path, releases_dir: Path) -> Release:
     con = duckdb.connect(str(partial / DB_FILE))
     try:
         con.execute(f"attach {sql_string(str(build_db))} as build (read_only)")
-        tables = list_tables(con, "build", PUBLISHED_SCHEMA)
-        if not tables:
+        definitions = read_table_definitions(con, "build", PUBLISHED_SCHEMA)
+        if not definitions:
             raise PublishError(f"the build database {build_db} has no tables in schema marts")
         con.execute(f"create schema {PUBLISHED_SCHEMA}")
         summaries: dict[str, TableSummary] = {}
-        for table in tables:
-            target = f"{PUBLISHED_SCHEMA}.{sql_identifier(table)}"
-            # Sorted rows make the files themselves reproducible, not only the contents.
-            con.execute(f"create table {target} as select * from build.{target} order by all")
-            _copy_comments(con, table)
-            parquet = partial / "parquet" / f"{table}.parquet"
-            con.execute(
-                f"copy (select * from {target} order by all) to {sql_string(str(parquet))} "
-                "(format parquet, compression zstd)"
+        for definition in definitions:
+            target = _copy_table(con, definition)
+            write_parquet(
+                con, definition, target, partial / "parquet" / f"{definition.name}.parquet"
             )
-            summaries[table] = table_content_hash(con, target)
+            summaries[definition.name] = table_content_hash(con, target)
+        tables = list(summaries)
         editions: list[int] = []
         if "indicator_values" in tables:
             editions = [
@@ -152,14 +170,20 @@ def build_release(build_db: Path, releases_dir: Path) -> Release:
     release = Release(release_id, releases_dir / release_id, summaries, editions)
     manifest = release.manifest() | {"created_at": datetime.now(UTC).isoformat()}
     (partial / RELEASE_MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
-    _fsync_tree(partial)
+    if data_dictionary is not None:
+        (partial / DATA_DICTIONARY).parent.mkdir()
+        shutil.copyfile(data_dictionary, partial / DATA_DICTIONARY)
+    _seal_tree(partial)
     os.rename(partial, release.path)
     return release
 
 
-def _fsync_tree(directory: Path) -> None:
+def _seal_tree(directory: Path) -> None:
+    """Make every file read-only (a BI tool opening the DuckDB file read-write cannot
+    change or lock the release) and durable before the release becomes visible."""
     for path in sorted(directory.rglob("*")):
         if path.is_file():
+            path.chmod(READ_ONLY)
             with path.open("rb") as handle:
                 os.fsync(handle.fileno())
 
@@ -209,11 +233,13 @@ def prune_releases(warehouse: Path, keep: int = 3) -> list[Path]:
     return removed
 
 
-def publish(build_db: Path, warehouse: Path, keep: int = 3) -> Release:
+def publish(
+    build_db: Path, warehouse: Path, keep: int = 3, data_dictionary: Path | None = None
+) -> Release:
     """Build a complete release from the build database, then make it the published one."""
     releases_dir = warehouse / RELEASES_FOLDER
     releases_dir.mkdir(parents=True, exist_ok=True)
-    release = build_release(build_db, releases_dir)
+    release = build_release(build_db, releases_dir, data_dictionary)
     activate_release(warehouse, release)
     prune_releases(warehouse, keep=keep)
     return release

@@ -10,6 +10,7 @@ notices as (
 final as (
     select
         cast(edition as integer) as edition,
+        {{ peildatum('edition') }} as peildatum,
         cast(source_file as varchar) as source_file,
         cast(notice_kind as varchar) as notice_kind,
         cast(message as varchar) as message

@@ -10,6 +10,7 @@ indicator_values as (
 final as (
     select
         cast(edition as integer) as edition,
+        {{ peildatum('edition') }} as peildatum,
         cast(boekjaar as integer) as boekjaar,
         cast(municipality_code as varchar) as municipality_code,
         cast(municipality_name as varchar) as municipality_name,

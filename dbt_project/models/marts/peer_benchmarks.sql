@@ -50,6 +50,7 @@ statistics as (
 final as (
     select
         cast(edition as integer) as edition,
+        {{ peildatum('edition') }} as peildatum,
         cast(peer_group as varchar) as peer_group,
         cast(indicator_code as varchar) as indicator_code,
         cast(n_participants as integer) as n_participants,

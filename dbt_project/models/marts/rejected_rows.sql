@@ -19,6 +19,7 @@ source_files as (
 final as (
     select
         cast(rejections.edition as integer) as edition,
+        {{ peildatum('rejections.edition') }} as peildatum,
         cast(rejections.source_file as varchar) as source_file,
         cast(rejections.source_row as integer) as source_row,
         cast(rejections.column_name as varchar) as column_name,

@@ -19,6 +19,7 @@ source_files as (
 final as (
     select
         cast(submissions.edition as integer) as edition,
+        {{ peildatum('submissions.edition') }} as peildatum,
         cast(submissions.boekjaar as integer) as boekjaar,
         cast(submissions.source_file as varchar) as source_file,
         cast(submissions.source_sha256 as varchar) as source_sha256,

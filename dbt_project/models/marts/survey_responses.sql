@@ -39,6 +39,7 @@ edition_questions as (
 final as (
     select
         cast(answers.edition as integer) as edition,
+        {{ peildatum('answers.edition') }} as peildatum,
         cast(answers.municipality_code as varchar) as municipality_code,
         cast(answers.question_code as varchar) as question_code,
         cast(answers.value as double) as value,

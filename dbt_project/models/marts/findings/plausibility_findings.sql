@@ -39,6 +39,7 @@ questions as (
 final as (
     select
         cast(findings.edition as integer) as edition,
+        {{ peildatum('findings.edition') }} as peildatum,
         cast(municipalities.boekjaar as integer) as boekjaar,
         cast(findings.municipality_code as varchar) as municipality_code,
         cast(municipalities.municipality_name as varchar) as municipality_name,

@@ -138,6 +138,7 @@ final as (
         cast(municipalities.municipality_name as varchar) as municipality_name,
         cast(comparability.indicator_code as varchar) as indicator_code,
         cast(comparability.edition as integer) as edition,
+        {{ peildatum('comparability.edition') }} as peildatum,
         cast(comparability.boekjaar as integer) as boekjaar,
         cast(comparability.value as double) as value,
         cast(comparability.numerator as double) as numerator,

@@ -136,6 +136,7 @@ final as (
         cast(indicator_order as integer) as indicator_order,
         cast(is_published_indicator as boolean) as is_published_indicator,
         cast(edition as integer) as edition,
+        {{ peildatum('edition') }} as peildatum,
         cast(n_participants as integer) as n_participants,
         cast(median as double) as median,
         cast(suppressed as boolean) as suppressed,
