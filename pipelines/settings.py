@@ -3,16 +3,16 @@
 `ICTBENCH_LANDING` (the landing zone) and `ICTBENCH_WAREHOUSE` (where everything the
 warehouse writes goes) say where things are; `ICTBENCH_POSTGRES_URL` (optional) and
 `ICTBENCH_POSTGRES_READER` say where the release is also served. They come from the
-environment, from a `.env` file in the working directory, or from Dagster resource config. dbt reads the
-same warehouse path: `export_for_dbt` puts the absolute path into the environment that
-`dbt_project/profiles.yml` reads, so there is exactly one place that decides it.
+environment, from a `.env` file in the working directory, or from Dagster resource
+config. dbt reads the same warehouse path: `export_for_dbt` puts the absolute path into
+the environment that `dbt_project/profiles.yml` reads, so one place decides it.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from dotenv import dotenv_values
@@ -46,7 +46,7 @@ class Settings:
     warehouse: Path
     # Served copy for BI servers; None = DuckDB and Parquet only. May hold a password:
     # never print it (pipelines/warehouse/postgres.py redacts it).
-    postgres_url: str | None = None
+    postgres_url: str | None = field(default=None, repr=False)
     postgres_reader_role: str = DEFAULT_POSTGRES_READER
 
     @property

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.pg_cluster import PgCluster
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = REPO_ROOT / "tests" / "fixtures"
 SAMPLE_LANDING = REPO_ROOT / "sample_data"
@@ -69,3 +71,23 @@ def ictbench_env(
     monkeypatch.setenv("ICTBENCH_LANDING", str(small_landing))
     monkeypatch.setenv("ICTBENCH_WAREHOUSE", str(warehouse_dir))
     yield small_landing, warehouse_dir
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[PgCluster]:
+    """A throw-away PostgreSQL cluster (tests/pg_cluster.py): started in the worker that
+    first runs a test needing it, stopped (`-m immediate`) and removed at session end.
+    Without server binaries the tests skip, unless ICTBENCH_REQUIRE_POSTGRES is set
+    (`make test` sets it: there a missing server is a failure)."""
+    from tests.pg_cluster import start_cluster
+
+    try:
+        cluster = start_cluster()
+    except FileNotFoundError as exc:
+        if os.environ.get("ICTBENCH_REQUIRE_POSTGRES"):
+            pytest.fail(str(exc))
+        pytest.skip(str(exc))
+    try:
+        yield cluster
+    finally:
+        cluster.stop()

@@ -4,7 +4,13 @@ import tomllib
 import pytest
 
 from pipelines.core.contracts import all_numeric_questions
-from pipelines.orchestration.dbt_args import dbt_build_args, dbt_vars, main, sqlfluff_config
+from pipelines.orchestration.dbt_args import (
+    dbt_build_args,
+    dbt_docs_args,
+    dbt_vars,
+    main,
+    sqlfluff_config,
+)
 
 
 def passed_vars(args: list[str]) -> dict[str, object]:
@@ -48,3 +54,11 @@ def test_the_printed_vars_and_the_lint_config_carry_the_same_list(
     assert config["tool"]["sqlfluff"]["templater"]["dbt"]["context"] == printed
     main(["--sqlfluff-config"])
     assert capsys.readouterr().out == sqlfluff_config()
+
+
+def test_the_data_dictionary_is_generated_with_the_release_models_vars() -> None:
+    args = dbt_docs_args()
+    assert args[:3] == ["docs", "generate", "--static"]  # one self-contained page
+    # the page loads dbt's tracker from the network when usage statistics are on
+    assert "--no-send-anonymous-usage-stats" in args
+    assert passed_vars(args) == passed_vars(dbt_build_args(None))

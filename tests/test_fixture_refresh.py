@@ -6,7 +6,10 @@ Every expected figure below was computed by hand; see the fixture's README.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -15,6 +18,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
+from pipelines.warehouse.release import STORAGE_COMPATIBILITY
 from pipelines.warehouse.table_definitions import TableDefinition, read_table_definitions
 from tests.db import query
 from tests.graph_runner import published_fixture
@@ -305,4 +309,29 @@ def test_a_build_of_an_older_layout_is_recreated_as_a_clean_rebuild(
     tables = release_definitions(warehouse / "published" / "ictbench.duckdb")
     assert tables["survey_responses"].column_names == list(
         marts_contracts()["survey_responses"]["columns"]
+    )
+
+
+def test_the_oldest_duckdb_named_in_the_readme_reads_the_release(published: Path) -> None:
+    """`make setup` keeps that DuckDB apart (.venv/oldest-duckdb); it opens the release."""
+    from tests.conftest import REPO_ROOT
+
+    oldest = STORAGE_COMPATIBILITY.removeprefix("v")
+    script = (
+        "import duckdb, sys; con = duckdb.connect(sys.argv[1], read_only=True); "
+        "print(duckdb.__version__, con.execute("
+        "'select count(*) from marts.indicator_values').fetchone()[0])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(published)],
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT / ".venv" / "oldest-duckdb")},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    rows = query(published, "select count(*) from marts.indicator_values")[0][0]
+    assert result.stdout.split() == [oldest, str(rows)]
+    assert (
+        f"DuckDB {'.'.join(oldest.split('.')[:2])} or newer"
+        in (REPO_ROOT / "README.md").read_text()
     )

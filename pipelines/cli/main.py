@@ -1,4 +1,5 @@
-"""`ictbench refresh | validate | status` (outputs.md): the bureau's command line.
+"""`ictbench refresh | validate | status | publish-postgres` (outputs.md): the bureau's
+command line.
 
 `refresh` launches the one refresh definition (`refresh_job`, see
 pipelines/orchestration/refresh.py) in this process and prints its progress from the
@@ -50,6 +51,7 @@ STEP_LABELS = {
     "edition_models": "edition models (dbt)",
     "release_models": "release models (dbt)",
     "published_release": "audit and publish",
+    "postgres_release": "PostgreSQL",
     "feedback_files": "feedback files",
     "benchmark_reports": "reports",
 }
@@ -165,7 +167,7 @@ def refresh(editions: Sequence[int] | None, pdf: bool = True) -> int:
     _say(f"published in {elapsed:.1f} s (Dagster run {outcome.run_id[:8]})")
     _print_summary(settings)
     if not outcome.success:
-        _err("ictbench: the release is published, but feedback files or reports failed:")
+        _err("ictbench: the DuckDB release is published, but a step after publication failed:")
         _err("\n".join(outcome.reasons))
         return 1
     return 0
@@ -221,6 +223,12 @@ def status() -> int:
     return print_status(settings, _say)
 
 
+def publish_postgres() -> int:
+    from pipelines.cli.postgres import publish_postgres as send
+
+    return send(load_settings(), _say, _err)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ictbench", description="The municipal ICT benchmark warehouse."
@@ -249,6 +257,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="the edition (default: the folder's, for a file in <landing>/survey/<YYYY>/)",
     )
     commands.add_parser("status", help="per edition: loaded, rejected, flagged, published")
+    commands.add_parser(
+        "publish-postgres",
+        help="send the published release to PostgreSQL again (ICTBENCH_POSTGRES_URL)",
+    )
     return parser
 
 
@@ -257,6 +269,8 @@ def _run_command(args: argparse.Namespace) -> int:
         return refresh(args.edition, pdf=args.pdf)
     if args.command == "validate":
         return validate(args.file, args.edition)
+    if args.command == "publish-postgres":
+        return publish_postgres()
     return status()
 
 

@@ -63,11 +63,16 @@ def peer_group_label(peer_group: str | None, labels: Mapping[str, str]) -> str:
     return labels.get(peer_group, peer_group)
 
 
+def starts_like_formula(text: str) -> bool:
+    """Whether a spreadsheet program may run this text as a formula (OWASP's triggers)."""
+    return text.startswith(_FORMULA_TRIGGERS)
+
+
 def spreadsheet_safe(text: str | None) -> str | None:
     """Neutralise formula injection: text starting with =, +, -, @, tab, CR or LF gets a
     leading apostrophe, so no spreadsheet program evaluates it (OWASP's advice)."""
     if text is None:
         return None
-    if text.startswith(_FORMULA_TRIGGERS):
+    if starts_like_formula(text):
         return "'" + text
     return text

@@ -19,6 +19,7 @@ import json
 import os
 import shutil
 import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,6 +40,14 @@ PUBLISHED_SCHEMA = "marts"
 RELEASE_MANIFEST = "release.json"
 DATA_DICTIONARY = Path("docs") / "index.html"
 READ_ONLY = 0o444
+# The oldest DuckDB that reads a release (README, "Connect a tool"): DuckDB 1.1 reads the
+# primary-key indexes; pinned so that a newer DuckDB here never raises it silently.
+STORAGE_COMPATIBILITY = "v1.1.0"
+
+
+# Writes files derived from the release's tables (`con`: the new release database, schema
+# marts) into the folder it is given, e.g. the Excel workbooks (pipelines/reporting).
+ReleaseWriter = Callable[[duckdb.DuckDBPyConnection, Path], object]
 
 
 class PublishError(RuntimeError):
@@ -129,15 +138,21 @@ def _new_release_id() -> str:
 
 
 def build_release(
-    build_db: Path, releases_dir: Path, data_dictionary: Path | None = None
+    build_db: Path,
+    releases_dir: Path,
+    data_dictionary: Path | None = None,
+    writers: Mapping[str, ReleaseWriter] | None = None,
 ) -> Release:
     """Copy every table of the build's `marts` schema into a new, complete release dir,
-    with its Parquet and Excel copies and the data dictionary (dbt docs' static page)."""
+    with its Parquet copies, the data dictionary (dbt docs' static page) and what each
+    writer makes of the tables in a folder of its own (`writers`: folder name → writer)."""
     release_id = _new_release_id()
     partial = releases_dir / f".{release_id}.partial"
     partial.mkdir(parents=True)
     (partial / "parquet").mkdir()
-    con = duckdb.connect(str(partial / DB_FILE))
+    con = duckdb.connect(
+        str(partial / DB_FILE), config={"storage_compatibility_version": STORAGE_COMPATIBILITY}
+    )
     try:
         con.execute(f"attach {sql_string(str(build_db))} as build (read_only)")
         definitions = read_table_definitions(con, "build", PUBLISHED_SCHEMA)
@@ -162,6 +177,8 @@ def build_release(
             ]
         con.execute("detach build")
         con.execute("checkpoint")
+        for folder, write in (writers or {}).items():
+            write(con, partial / folder)
     except Exception:
         con.close()
         shutil.rmtree(partial, ignore_errors=True)
@@ -234,12 +251,16 @@ def prune_releases(warehouse: Path, keep: int = 3) -> list[Path]:
 
 
 def publish(
-    build_db: Path, warehouse: Path, keep: int = 3, data_dictionary: Path | None = None
+    build_db: Path,
+    warehouse: Path,
+    keep: int = 3,
+    data_dictionary: Path | None = None,
+    writers: Mapping[str, ReleaseWriter] | None = None,
 ) -> Release:
     """Build a complete release from the build database, then make it the published one."""
     releases_dir = warehouse / RELEASES_FOLDER
     releases_dir.mkdir(parents=True, exist_ok=True)
-    release = build_release(build_db, releases_dir, data_dictionary)
+    release = build_release(build_db, releases_dir, data_dictionary, writers)
     activate_release(warehouse, release)
     prune_releases(warehouse, keep=keep)
     return release

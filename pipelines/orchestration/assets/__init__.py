@@ -1,1 +1,2 @@
-"""Dagster assets, one module per stage: ingest, validate, transform, publish, report."""
+"""Dagster assets, one module per stage: ingest, validate, transform, publish, serve
+(PostgreSQL), report."""

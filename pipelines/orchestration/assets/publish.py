@@ -1,9 +1,18 @@
 """Publish stage: audit the private build, then swap in a new release atomically."""
 
-from dagster import AssetExecutionContext, Failure, MaterializeResult, MetadataValue, asset
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    Failure,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
 
+from pipelines.orchestration.assets.docs import DATA_DICTIONARY, STATIC_PAGE
 from pipelines.orchestration.assets.transform import mart_keys
 from pipelines.orchestration.resources import WarehouseResource
+from pipelines.reporting.excel_export import write_edition_workbooks
 from pipelines.warehouse.audit import audit_build
 from pipelines.warehouse.build_state import publication_problems
 from pipelines.warehouse.release import publish
@@ -11,11 +20,12 @@ from pipelines.warehouse.release import publish
 
 @asset(
     group_name="publish",
-    deps=mart_keys(),
-    kinds={"duckdb", "parquet"},
+    deps=[*mart_keys(), AssetKey(DATA_DICTIONARY)],
+    kinds={"duckdb", "parquet", "excel"},
     description=(
-        "The published release: `published/ictbench.duckdb` (schema marts) and "
-        "`published/parquet/<table>.parquet`, replaced atomically after the audit passed."
+        "The published release: `published/ictbench.duckdb` (schema marts), "
+        "`published/parquet/<table>.parquet`, `published/excel/ictbench_<edition>.xlsx` and "
+        "`published/docs/index.html`, replaced atomically after the audit passed."
     ),
 )
 def published_release(
@@ -31,7 +41,12 @@ def published_release(
             + "\n- ".join(problems),
             metadata={"problems": MetadataValue.json(problems)},
         )
-    release = publish(settings.build_db, settings.warehouse)
+    release = publish(
+        settings.build_db,
+        settings.warehouse,
+        data_dictionary=settings.data_dictionary_dir / STATIC_PAGE,
+        writers={"excel": write_edition_workbooks},
+    )
     context.log.info(f"published release {release.release_id} at {settings.published_dir}")
     return MaterializeResult(
         metadata={

@@ -42,6 +42,8 @@ from pipelines.warehouse.build_state import (
 from pipelines.warehouse.fingerprints import publishable_editions
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+# What dbt keeps of a parse in its target folder, for the next run to start from.
+PARTIAL_PARSE_FILE = "partial_parse.msgpack"
 
 
 class IctbenchDbtTranslator(DagsterDbtTranslator):
@@ -90,11 +92,17 @@ def dbt_resource() -> DbtCliResource:
     return DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())
 
 
+def dbt_target_dir(settings: Settings, op_name: str) -> Path:
+    """Where the dbt of the asset computed by op `op_name` writes its artifacts and log:
+    one folder per dbt asset inside the warehouse, reused by every run (one run at a time
+    holds the warehouse), so dbt's output never piles up (dagster-dbt's default is a new
+    folder per invocation)."""
+    return settings.warehouse / "dbt" / op_name
+
+
 def dbt_target_path(settings: Settings, context: AssetExecutionContext) -> Path:
-    """Where dbt writes its artifacts and log: one folder per dbt asset inside the
-    warehouse, reused by every run (one run at a time holds the warehouse), so dbt's
-    output never piles up (dagster-dbt's default is a new folder per invocation)."""
-    return settings.warehouse / "dbt" / context.op_execution_context.op.name
+    """The target folder of the dbt asset being computed (`dbt_target_dir`)."""
+    return dbt_target_dir(settings, context.op_execution_context.op.name)
 
 
 def start_dbt(
@@ -103,14 +111,37 @@ def start_dbt(
     context: AssetExecutionContext,
     warehouse: WarehouseResource,
 ) -> DbtCliInvocation:
-    """Start dbt on this run's warehouse, telling the launcher which process starts it: a
-    launcher whose parent died before it could ask for the death signal then exits
-    instead of running dbt. dagster-dbt starts dbt inside `cli()` from this (the op's)
-    thread, which streams dbt's output until dbt has exited: the death signal cannot
-    fire early."""
-    warehouse.export_for_dbt()
+    """Start dbt for a `@dbt_assets` asset (`launch_dbt` into its own target folder);
+    dagster-dbt reads the asset's models from `context`."""
     target = dbt_target_path(warehouse.settings, context)
+    return launch_dbt(dbt, args, warehouse, target, context=context)
+
+
+def launch_dbt(
+    dbt: DbtCliResource,
+    args: list[str],
+    warehouse: WarehouseResource,
+    target: Path,
+    *,
+    context: AssetExecutionContext | None = None,
+    reuse_parse_of: Path | None = None,
+) -> DbtCliInvocation:
+    """Start dbt on this run's warehouse, with `target` (emptied first) as its target and
+    log folder, telling the launcher which process starts it: a launcher whose parent
+    died before it could ask for the death signal then exits instead of running dbt.
+    dagster-dbt starts dbt inside `cli()` from this (the op's) thread, which streams or
+    waits for dbt's output until dbt has exited: the death signal cannot fire early.
+
+    `context` only from a `@dbt_assets` asset (dagster-dbt takes the models to select
+    and report from it); a dbt command that builds no model (`dbt docs generate`) runs
+    without. `reuse_parse_of`: the target folder of an earlier dbt run whose parsed
+    project (`partial_parse.msgpack`) dbt may start from; dbt checks it against the
+    project's files, vars and profile and parses afresh whatever differs."""
+    warehouse.export_for_dbt()
     shutil.rmtree(target, ignore_errors=True)
+    if reuse_parse_of is not None and (reuse_parse_of / PARTIAL_PARSE_FILE).is_file():
+        target.mkdir(parents=True)
+        shutil.copy2(reuse_parse_of / PARTIAL_PARSE_FILE, target / PARTIAL_PARSE_FILE)
     with parent_pid_env():
         return dbt.cli(args, context=context, target_path=target)
 
@@ -146,7 +177,12 @@ def edition_models(
         for key in in_order.static_order():
             yield MaterializeResult(asset_key=key, metadata={"dbt": "not run: up to date"})
         return
-    yield from start_dbt(dbt, dbt_build_args(editions), context, warehouse).stream()
+    # When the run rebuilds every edition, the incremental tables are recreated rather
+    # than refilled: a table then has exactly the columns, order and constraints of its
+    # current contract, as in a clean rebuild (refilling keeps an older table's layout).
+    full_refresh = set(publishable_editions(warehouse.settings)) <= set(editions)
+    args = dbt_build_args(editions, full_refresh=full_refresh)
+    yield from start_dbt(dbt, args, context, warehouse).stream()
     # dbt failed → stream() raised above and these editions stay unbuilt.
     with warehouse.build_connection() as con:
         record_modelled(con, editions)
