@@ -216,9 +216,9 @@ def test_a_landing_zone_change_is_refreshed_published_and_reported(
         settings.build_db, "select edition, modelled from audit.edition_builds order by 1"
     ) == [(2020, True), (2021, True)]
 
-    # Retention: two refreshes leave one dbt output folder per dbt asset, reused.
+    # Retention: two refreshes leave one dbt output folder per dbt step, reused.
     dbt_dir = settings.warehouse / "dbt"
-    assert sorted(p.name for p in dbt_dir.iterdir()) == ["edition_models", "release_models"]
+    assert sorted(p.name for p in dbt_dir.iterdir()) == ["docs", "edition_models", "release_models"]
     for folder in dbt_dir.iterdir():
         assert (folder / "run_results.json").is_file()
         # dbt's own layout (compiled/, run/), no folder per invocation

@@ -254,7 +254,7 @@ def test_make_docs_rewrites_the_page_and_nothing_stale_survives(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """`make docs` (the asset alone, on the current build): the folder is emptied first,
-    and a dbt run that writes no page fails, saying so."""
+    a dbt run that writes no page fails, saying so, and an unchanged state skips dbt."""
     warehouse = tmp_path / "warehouse"
     shutil.copytree(small_release(tmp_path_factory), warehouse, symlinks=True)
     monkeypatch.setenv("ICTBENCH_WAREHOUSE", str(warehouse))
@@ -275,6 +275,16 @@ def test_make_docs_rewrites_the_page_and_nothing_stale_survives(
     assert str(target / STATIC_PAGE) in capsys.readouterr().out
     assert not stale.exists()
     assert '"model.ictbench.indicator_values"' in (target / STATIC_PAGE).read_text(encoding="utf-8")
+
+    # Same code, dbt project and contracts: the page stands, dbt does not run again.
+    written = (target / STATIC_PAGE).stat().st_mtime_ns
+    assert docs.main() == 0
+    assert (target / STATIC_PAGE).stat().st_mtime_ns == written
+    # Anything else documented (here: a state file that no longer matches): dbt runs.
+    (target / docs.STATE_FILE).write_text("an older dbt project")
+    assert docs.main() == 0
+    assert (target / STATIC_PAGE).stat().st_mtime_ns != written
+    assert (target / docs.STATE_FILE).read_text() == docs.documented_state(docs.dbt_docs_args())
 
 
 def test_make_docs_without_a_build_says_what_to_run(

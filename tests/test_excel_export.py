@@ -16,7 +16,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from pipelines.reporting.excel_export import write_edition_workbooks
-from tests.conftest import FIXTURES
+from tests.shared_releases import small_release as shared_release
 
 EURO = '"€ "#,##0.00'
 PERCENT = '#,##0.0" %"'
@@ -320,11 +320,7 @@ def test_same_release_same_bytes(tiny_release: Path, tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def small_release(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from tests.graph_runner import published_fixture
-
-    base = tmp_path_factory.mktemp("excel_export")
-    warehouse = published_fixture(base, FIXTURES / "small_landing", [2021])
-    return warehouse / "published" / "ictbench.duckdb"
+    return shared_release(tmp_path_factory) / "published" / "ictbench.duckdb"
 
 
 @pytest.mark.slow

@@ -42,8 +42,9 @@ from pipelines.warehouse.build_state import (
 from pipelines.warehouse.fingerprints import publishable_editions
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-# What dbt keeps of a parse in its target folder, for the next run to start from.
-PARTIAL_PARSE_FILE = "partial_parse.msgpack"
+# What dbt keeps of a run in its target folder for the next run to start from: its parse,
+# and the manifest (`dbt docs generate --no-compile` documents that one).
+PARSE_FILES = ("partial_parse.msgpack", "manifest.json")
 
 
 class IctbenchDbtTranslator(DagsterDbtTranslator):
@@ -134,14 +135,16 @@ def launch_dbt(
 
     `context` only from a `@dbt_assets` asset (dagster-dbt takes the models to select
     and report from it); a dbt command that builds no model (`dbt docs generate`) runs
-    without. `reuse_parse_of`: the target folder of an earlier dbt run whose parsed
-    project (`partial_parse.msgpack`) dbt may start from; dbt checks it against the
-    project's files, vars and profile and parses afresh whatever differs."""
+    without. `reuse_parse_of`: the target folder of an earlier dbt run (same vars) whose
+    parse and manifest (`PARSE_FILES`) dbt may start from; dbt checks the parse against
+    the project's files, vars and profile and parses afresh whatever differs."""
     warehouse.export_for_dbt()
     shutil.rmtree(target, ignore_errors=True)
-    if reuse_parse_of is not None and (reuse_parse_of / PARTIAL_PARSE_FILE).is_file():
+    if reuse_parse_of is not None:
         target.mkdir(parents=True)
-        shutil.copy2(reuse_parse_of / PARTIAL_PARSE_FILE, target / PARTIAL_PARSE_FILE)
+        for name in PARSE_FILES:
+            if (reuse_parse_of / name).is_file():
+                shutil.copy2(reuse_parse_of / name, target / name)
     with parent_pid_env():
         return dbt.cli(args, context=context, target_path=target)
 
