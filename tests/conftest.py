@@ -6,7 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -21,6 +21,25 @@ SAMPLE_LANDING = REPO_ROOT / "sample_data"
 def shared_reference_dir() -> Path:
     return Path(
         os.environ.get("ICTBENCH_SHARED_REFERENCE", REPO_ROOT.parent / "shared" / "reference")
+    )
+
+
+# The CLI as `ictbench` runs it, in a process of its own.
+ICTBENCH = [sys.executable, "-m", "pipelines.cli"]
+
+
+def run_ictbench(
+    args: Sequence[str], env: Mapping[str, str], timeout: float = 900
+) -> subprocess.CompletedProcess[str]:
+    """`ictbench <args>` in the repository with exactly `env`; its output captured."""
+    return subprocess.run(
+        [*ICTBENCH, *args],
+        env=dict(env),
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
 
 

@@ -220,7 +220,9 @@ def test_a_landing_zone_change_is_refreshed_published_and_reported(
     dbt_dir = settings.warehouse / "dbt"
     assert sorted(p.name for p in dbt_dir.iterdir()) == ["docs", "edition_models", "release_models"]
     for folder in dbt_dir.iterdir():
-        assert (folder / "run_results.json").is_file()
+        # what each dbt step leaves: a build's results; the data dictionary's page
+        output = "static_index.html" if folder.name == "docs" else "run_results.json"
+        assert (folder / output).is_file(), folder
         # dbt's own layout (compiled/, run/), no folder per invocation
         assert {p.name for p in folder.iterdir() if p.is_dir()} <= {"compiled", "run"}
 

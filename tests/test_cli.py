@@ -6,7 +6,6 @@ import fcntl
 import json
 import os
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -14,10 +13,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import REPO_ROOT
+from tests.conftest import ICTBENCH, REPO_ROOT, run_ictbench
 
 pytestmark = pytest.mark.slow
-ICTBENCH = [sys.executable, "-m", "pipelines.cli"]
 HEADER_2021 = (
     (REPO_ROOT / "tests/fixtures/small_landing/survey/2021/correctie_2021.csv")
     .read_bytes()
@@ -29,15 +27,7 @@ def run_cli(
     args: list[str], landing: Path, warehouse: Path, timeout: float = 900
 ) -> subprocess.CompletedProcess[str]:
     env = os.environ | {"ICTBENCH_LANDING": str(landing), "ICTBENCH_WAREHOUSE": str(warehouse)}
-    return subprocess.run(
-        [*ICTBENCH, *args],
-        env=env,
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    return run_ictbench(args, env, timeout)
 
 
 def wait_until_locked(lock_file: Path, timeout: float = 120) -> None:

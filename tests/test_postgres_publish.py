@@ -13,7 +13,6 @@ import os
 import secrets
 import shutil
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -37,7 +36,7 @@ from pipelines.warehouse.postgres import (
     served_release,
 )
 from pipelines.warehouse.table_definitions import TableDefinition, read_table_definitions
-from tests.conftest import FIXTURES, REPO_ROOT
+from tests.conftest import FIXTURES, run_ictbench
 from tests.graph_runner import published_fixture
 from tests.pg_cluster import PgCluster, free_port
 
@@ -47,7 +46,6 @@ URL_VAR = "ICTBENCH_POSTGRES_URL"
 READER_VAR = "ICTBENCH_POSTGRES_READER"
 READER = "ictbench_reader"
 PUBLISHER = "ictbench_publisher"
-ICTBENCH = [sys.executable, "-m", "pipelines.cli"]
 
 # How each DuckDB type of the release is served (a new type in the marts must be added).
 EXPECTED_TYPES = {
@@ -488,18 +486,6 @@ def test_readers_see_one_whole_release_during_publishes(
     assert set(in_transactions) <= set(expected.values())
 
 
-def run_cli(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*ICTBENCH, *args],
-        env=env,
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-
-
 def cli_env(served: Served, warehouse: Path, url: str | None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in (URL_VAR, READER_VAR)}
     env |= {"ICTBENCH_LANDING": str(served.landing), "ICTBENCH_WAREHOUSE": str(warehouse)}
@@ -526,7 +512,7 @@ def test_an_unreachable_postgres_fails_the_refresh_but_not_the_release(
     url = f"postgresql://ictbench:{secret}@127.0.0.1:{port}/ictbench"
     before = published_release_files(warehouse_copy).release_id
 
-    result = run_cli(["refresh", "--no-pdf"], cli_env(served, warehouse_copy, url))
+    result = run_ictbench(["refresh", "--no-pdf"], cli_env(served, warehouse_copy, url))
 
     assert result.returncode == 1, result.stderr
     after = published_release_files(warehouse_copy).release_id
@@ -548,7 +534,7 @@ def test_publish_postgres_resends_the_current_release(
     server: Server, served: Served, warehouse_copy: Path
 ) -> None:
     url = server.database("resent")
-    result = run_cli(["publish-postgres"], cli_env(served, warehouse_copy, url))
+    result = run_ictbench(["publish-postgres"], cli_env(served, warehouse_copy, url))
     assert result.returncode == 0, result.stderr
     release_id = published_release_files(warehouse_copy).release_id
     assert f"release {release_id} → PostgreSQL {PUBLISHER}@127.0.0.1:" in result.stdout
@@ -561,7 +547,7 @@ def test_publish_postgres_resends_the_current_release(
 @pytest.fixture
 def cli(served: Served, warehouse_copy: Path) -> Iterator[Any]:
     def run(url: str | None, warehouse: Path = warehouse_copy) -> subprocess.CompletedProcess[str]:
-        return run_cli(["publish-postgres"], cli_env(served, warehouse, url))
+        return run_ictbench(["publish-postgres"], cli_env(served, warehouse, url))
 
     yield run
 

@@ -46,11 +46,14 @@ from pipelines.orchestration.refresh import (
 )
 from pipelines.settings import Settings
 from pipelines.warehouse.release import current_release
-from tests.conftest import FIXTURES, REPO_ROOT
+from tests.conftest import (
+    FIXTURES,
+    ICTBENCH,
+    REPO_ROOT,
+)
 from tests.db import query
 from tests.graph_runner import settings_for
 
-ICTBENCH = [sys.executable, "-m", "pipelines.cli"]
 VENV_BIN = Path(sys.executable).parent
 BUSY = "another refresh of this warehouse is running"
 
