@@ -21,18 +21,16 @@ import pytest
 from pipelines.warehouse.release import STORAGE_COMPATIBILITY
 from pipelines.warehouse.table_definitions import TableDefinition, read_table_definitions
 from tests.db import query
-from tests.graph_runner import published_fixture
+from tests.shared_releases import small_release
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from tests.conftest import FIXTURES
-
-    base = tmp_path_factory.mktemp("fixture_refresh")
-    warehouse = published_fixture(base, FIXTURES / "small_landing", [2021])
-    return warehouse / "published" / "ictbench.duckdb"
+    """The release of one refresh of the fixture (edition 2021), shared with the other
+    modules that only read it (tests/shared_releases.py)."""
+    return small_release(tmp_path_factory) / "published" / "ictbench.duckdb"
 
 
 def value(db: Path, municipality: str, indicator: str) -> float | None:
