@@ -31,6 +31,8 @@ import pyarrow.parquet as pq  # type: ignore[import-untyped]
 from pipelines.settings import DB_FILE, PUBLISHED_LINK, RELEASES_FOLDER
 from pipelines.warehouse.table_definitions import (
     TableDefinition,
+    TableDescription,
+    described,
     read_table_definitions,
     sql_identifier,
     sql_string,
@@ -142,10 +144,13 @@ def build_release(
     releases_dir: Path,
     data_dictionary: Path | None = None,
     writers: Mapping[str, ReleaseWriter] | None = None,
+    descriptions: Mapping[str, TableDescription] | None = None,
 ) -> Release:
     """Copy every table of the build's `marts` schema into a new, complete release dir,
     with its Parquet copies, the data dictionary (dbt docs' static page) and what each
-    writer makes of the tables in a folder of its own (`writers`: folder name → writer)."""
+    writer makes of the tables in a folder of its own (`writers`: folder name → writer).
+    `descriptions` (dbt's, by table) become the tables' and columns' comments; without
+    them the build's own comments are carried over."""
     release_id = _new_release_id()
     partial = releases_dir / f".{release_id}.partial"
     partial.mkdir(parents=True)
@@ -155,7 +160,10 @@ def build_release(
     )
     try:
         con.execute(f"attach {sql_string(str(build_db))} as build (read_only)")
-        definitions = read_table_definitions(con, "build", PUBLISHED_SCHEMA)
+        definitions = [
+            described(d, descriptions[d.name]) if descriptions and d.name in descriptions else d
+            for d in read_table_definitions(con, "build", PUBLISHED_SCHEMA)
+        ]
         if not definitions:
             raise PublishError(f"the build database {build_db} has no tables in schema marts")
         con.execute(f"create schema {PUBLISHED_SCHEMA}")
@@ -256,11 +264,12 @@ def publish(
     keep: int = 3,
     data_dictionary: Path | None = None,
     writers: Mapping[str, ReleaseWriter] | None = None,
+    descriptions: Mapping[str, TableDescription] | None = None,
 ) -> Release:
     """Build a complete release from the build database, then make it the published one."""
     releases_dir = warehouse / RELEASES_FOLDER
     releases_dir.mkdir(parents=True, exist_ok=True)
-    release = build_release(build_db, releases_dir, data_dictionary, writers)
+    release = build_release(build_db, releases_dir, data_dictionary, writers, descriptions)
     activate_release(warehouse, release)
     prune_releases(warehouse, keep=keep)
     return release

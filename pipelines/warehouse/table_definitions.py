@@ -1,14 +1,18 @@
 """What a published table is, read from a DuckDB catalog: columns, types, keys, comments.
 
 The dbt contracts (`models/marts/*.yml`: data types, `not_null` and `primary_key`
-constraints, descriptions persisted as comments) are the one source. dbt builds them into
-the build database; the release copies them from its catalog, and every served copy
-(Parquet, PostgreSQL, Excel) reads them from the release through this module.
+constraints, descriptions) are the one source. dbt builds the types and constraints into
+the build database; the descriptions come from dbt's manifest (`descriptions_from_manifest`).
+The release creates its tables from both, with the descriptions as comments, and every
+served copy (Parquet, PostgreSQL, Excel) reads them from the release through this module.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 import duckdb
 
@@ -119,3 +123,37 @@ def read_table_definitions(
             )
         )
     return definitions
+
+
+@dataclass(frozen=True)
+class TableDescription:
+    description: str | None
+    columns: Mapping[str, str]
+
+
+def descriptions_from_manifest(manifest: Path, schema: str) -> dict[str, TableDescription]:
+    """The descriptions dbt holds for the models built into `schema`, by table name."""
+    nodes = json.loads(manifest.read_text(encoding="utf-8"))["nodes"].values()
+    return {
+        node["name"]: TableDescription(
+            node.get("description") or None,
+            {
+                name: column["description"]
+                for name, column in node.get("columns", {}).items()
+                if column.get("description")
+            },
+        )
+        for node in nodes
+        if node.get("resource_type") == "model" and node.get("schema") == schema
+    }
+
+
+def described(definition: TableDefinition, description: TableDescription) -> TableDefinition:
+    """The definition with dbt's descriptions (where dbt has one) as its comments."""
+    columns = tuple(
+        replace(c, description=description.columns.get(c.name, c.description))
+        for c in definition.columns
+    )
+    return replace(
+        definition, description=description.description or definition.description, columns=columns
+    )

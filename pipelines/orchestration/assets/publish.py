@@ -10,12 +10,13 @@ from dagster import (
 )
 
 from pipelines.orchestration.assets.docs import DATA_DICTIONARY, STATIC_PAGE
-from pipelines.orchestration.assets.transform import mart_keys
+from pipelines.orchestration.assets.transform import dbt_target_dir, mart_keys, release_models
 from pipelines.orchestration.resources import WarehouseResource
 from pipelines.reporting.excel_export import write_edition_workbooks
 from pipelines.warehouse.audit import audit_build
 from pipelines.warehouse.build_state import publication_problems
-from pipelines.warehouse.release import publish
+from pipelines.warehouse.release import PUBLISHED_SCHEMA, publish
+from pipelines.warehouse.table_definitions import descriptions_from_manifest
 
 
 @asset(
@@ -41,11 +42,15 @@ def published_release(
             + "\n- ".join(problems),
             metadata={"problems": MetadataValue.json(problems)},
         )
+    # The descriptions of the marts, as this run's dbt knew them (the release models'
+    # manifest): they become the release's comments.
+    manifest = dbt_target_dir(settings, release_models.op.name) / "manifest.json"
     release = publish(
         settings.build_db,
         settings.warehouse,
         data_dictionary=settings.data_dictionary_dir / STATIC_PAGE,
         writers={"excel": write_edition_workbooks},
+        descriptions=descriptions_from_manifest(manifest, PUBLISHED_SCHEMA),
     )
     context.log.info(f"published release {release.release_id} at {settings.published_dir}")
     return MaterializeResult(
