@@ -5,7 +5,9 @@ import pytest
 
 from pipelines.core.contracts import all_numeric_questions
 from pipelines.orchestration.dbt_args import (
+    EDITIONS_ENV,
     dbt_build_args,
+    dbt_build_env,
     dbt_docs_args,
     dbt_vars,
     main,
@@ -19,29 +21,30 @@ def passed_vars(args: list[str]) -> dict[str, object]:
     return value
 
 
-def test_edition_build_passes_the_editions_as_a_dbt_var() -> None:
-    args = dbt_build_args([2022, 2021, 2022])
-    assert args[0] == "build"
-    assert passed_vars(args)["editions"] == [2021, 2022]
-    assert "--select" not in args  # dagster-dbt selects the asset's models itself
-
-
-def test_release_build_has_no_edition_var() -> None:
-    args = dbt_build_args(None)
+def test_edition_build_names_its_editions_in_the_environment_not_the_vars() -> None:
+    # not a var: dbt parses the whole project again whenever its vars change
+    assert dbt_build_env([2022, 2021, 2022]) == {EDITIONS_ENV: "2021,2022"}
+    args = dbt_build_args()
     assert args[0] == "build"
     assert "editions" not in passed_vars(args) and "edition" not in passed_vars(args)
+    assert "--select" not in args  # dagster-dbt selects the asset's models itself
+    assert dbt_build_args(full_refresh=True) == [*args, "--full-refresh"]
+
+
+def test_release_build_sets_every_edition_explicitly() -> None:
+    # an empty value, not an absent one: a value left in the environment never narrows it
+    assert dbt_build_env(None) == {EDITIONS_ENV: ""}
 
 
 def test_an_empty_edition_list_is_an_error_not_a_full_rebuild() -> None:
     with pytest.raises(ValueError):
-        dbt_build_args([])
+        dbt_build_env([])
 
 
-def test_every_run_gets_the_question_list_of_the_contracts() -> None:
+def test_every_run_gets_the_same_vars_the_question_list_of_the_contracts() -> None:
     questions = list(all_numeric_questions())
     assert len(questions) == 28 and questions[0] == "inwoners"
-    for args in (dbt_build_args([2021]), dbt_build_args(None)):
-        assert passed_vars(args)["survey_questions"] == questions
+    assert passed_vars(dbt_build_args()) == {"survey_questions": questions}
 
 
 def test_the_printed_vars_and_the_lint_config_carry_the_same_list(
@@ -61,4 +64,4 @@ def test_the_data_dictionary_is_generated_with_the_release_models_vars() -> None
     assert args[:3] == ["docs", "generate", "--static"]  # one self-contained page
     # the page loads dbt's tracker from the network when usage statistics are on
     assert "--no-send-anonymous-usage-stats" in args
-    assert passed_vars(args) == passed_vars(dbt_build_args(None))
+    assert passed_vars(args) == passed_vars(dbt_build_args())

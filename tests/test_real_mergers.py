@@ -52,7 +52,7 @@ def build_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     run_dbt(
         warehouse,
         [
-            *dbt_build_args(None),  # the release models' build, as a refresh runs it
+            *dbt_build_args(),  # the release models' build, as a refresh runs it
             "--select",
             "+municipalities",
             "+municipality_successors",

@@ -1,20 +1,36 @@
 {#-
   Edition partitioning.
 
-  dbt build --vars '{"editions": [2019, 2020]}'  builds those editions (one dbt run
-  for a Dagster partition range); --vars '{"edition": 2021}' builds one edition;
-  without either var (or with null) every edition is built.
+  A refresh names the editions it builds in the environment variable
+  ICTBENCH_DBT_EDITIONS ("2019,2020"; empty: every edition), read when models run,
+  not when dbt parses: the parse then stays the same for every run, and dbt can
+  reuse it (partial parsing) instead of parsing the project again.
+
+  By hand, vars do the same:
+  dbt build --vars '{"editions": [2019, 2020]}'  builds those editions;
+  --vars '{"edition": 2021}' builds one edition; a var set to null means every
+  edition (the unit tests set both to null); vars take precedence over the
+  environment.
 -#}
 
 {#- The editions being built as a list of integers, or none for all editions. -#}
 {% macro editions_var() -%}
-    {%- set editions = var('editions', none) -%}
-    {%- if editions is none -%}
-        {%- set single = var('edition', none) -%}
-        {%- if single is none or (single is string and single | trim == '') -%}
-            {{ return(none) }}
+    {%- set unset = '(not set)' -%}
+    {%- set editions = var('editions', unset) -%}
+    {%- if editions == unset -%}
+        {%- set single = var('edition', unset) -%}
+        {%- if single != unset -%}
+            {%- set editions = none if single is none or (single is string and single | trim == '') else [single] -%}
+        {%- elif execute -%}
+            {%- set listed = env_var('ICTBENCH_DBT_EDITIONS', '') | trim -%}
+            {%- set editions = listed.split(',') if listed else none -%}
+        {%- else -%}
+            {#- parsing: the SQL's shape does not depend on the editions -#}
+            {%- set editions = none -%}
         {%- endif -%}
-        {%- set editions = [single] -%}
+    {%- endif -%}
+    {%- if editions is none -%}
+        {{ return(none) }}
     {%- endif -%}
     {%- if editions is string or editions is number -%}
         {%- set editions = [editions] -%}
@@ -24,7 +40,7 @@
         {%- set text = edition | string | trim -%}
         {%- if not text.isdigit() or text | length != 4 -%}
             {{ exceptions.raise_compiler_error(
-                "vars 'edition'/'editions' must be four-digit years, got: " ~ edition) }}
+                "editions (vars 'edition'/'editions' or ICTBENCH_DBT_EDITIONS) must be four-digit years, got: " ~ edition) }}
         {%- endif -%}
         {%- do years.append(text | int) -%}
     {%- endfor -%}

@@ -1,7 +1,11 @@
-"""dbt command lines and vars, built in one place (unit-tested).
+"""dbt command lines, vars and environment, built in one place (unit-tested).
 
 Which models run is decided by the `@dbt_assets(select=...)` selectors below; dagster-dbt
 adds the matching `--select` itself, so the arguments only carry the command and vars.
+
+The editions a build covers go to dbt in the environment (`dbt_build_env`), read by the
+models when they run (macro `editions_var()`), not as a var: dbt parses the project
+again whenever its vars change, and with the same vars on every run it reuses its parse.
 
 Every dbt run gets `survey_questions`: the numeric questions of every data contract
 (`data_contracts/edition_*.yaml`), in questionnaire order. dbt needs them at compile time
@@ -26,6 +30,7 @@ from pathlib import Path
 
 from pipelines.core.contracts import all_numeric_questions
 
+EDITIONS_ENV = "ICTBENCH_DBT_EDITIONS"  # read by the macro editions_var()
 EDITION_SELECTOR = "tag:edition"
 RELEASE_SELECTOR = "tag:release"
 
@@ -33,7 +38,8 @@ RELEASE_SELECTOR = "tag:release"
 def dbt_vars(
     editions: Sequence[int] | None = None, contracts_dir: Path | None = None
 ) -> dict[str, object]:
-    """The `--vars` of a dbt run: the question list and, when given, the editions."""
+    """The `--vars` of a dbt run: the question list and, when given (dbt run by hand;
+    a refresh uses `dbt_build_env`), the editions."""
     variables: dict[str, object] = {
         "survey_questions": list(all_numeric_questions(contracts_dir)),
     }
@@ -44,17 +50,23 @@ def dbt_vars(
     return variables
 
 
-def dbt_build_args(
-    editions: Sequence[int] | None,
-    contracts_dir: Path | None = None,
-    *,
-    full_refresh: bool = False,
-) -> list[str]:
-    """`dbt build` for some editions' models (`"editions": [...]`) or, with None, for the
-    release models (which read every edition). `full_refresh` recreates the incremental
-    tables instead of replacing the editions' rows in them."""
-    args = ["build", "--vars", json.dumps(dbt_vars(editions, contracts_dir))]
+def dbt_build_args(contracts_dir: Path | None = None, *, full_refresh: bool = False) -> list[str]:
+    """`dbt build` with the vars of every run; which editions it builds is in its
+    environment (`dbt_build_env`). `full_refresh` recreates the incremental tables
+    instead of replacing the editions' rows in them."""
+    args = ["build", "--vars", json.dumps(dbt_vars(contracts_dir=contracts_dir))]
     return [*args, "--full-refresh"] if full_refresh else args
+
+
+def dbt_build_env(editions: Sequence[int] | None) -> dict[str, str]:
+    """The environment of a `dbt build`: the editions whose models it builds, or, with
+    None, every edition (the release models read them all). Always set, so a value
+    left in the environment never narrows a build."""
+    if editions is None:
+        return {EDITIONS_ENV: ""}
+    if not editions:
+        raise ValueError("no edition to build")
+    return {EDITIONS_ENV: ",".join(str(e) for e in sorted({int(e) for e in editions}))}
 
 
 def dbt_docs_args(contracts_dir: Path | None = None) -> list[str]:

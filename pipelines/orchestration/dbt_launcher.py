@@ -5,7 +5,8 @@ killer) dbt lives on, still holding the build database's lock, and the next refr
 fails. This launcher is the `dbt_executable` dagster-dbt runs (pipelines/orchestration/assets/
 transform.py): it asks Linux to SIGKILL it when its parent dies (prctl
 PR_SET_PDEATHSIG, kept across execve) and then replaces itself with the dbt of this
-environment, same arguments, same pid. (Elsewhere than Linux it only execs dbt.)
+environment, same arguments, same pid. (Elsewhere than Linux it only execs dbt.) It
+answers `--version` itself, from the installed packages (see `installed_versions`).
 
 The death signal fires when the *thread* that started the child exits. dagster-dbt
 calls Popen from the thread that runs the op, which streams dbt's output until dbt has
@@ -24,8 +25,8 @@ import os
 import shutil
 import signal
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 PARENT_PID_VAR = "ICTBENCH_DBT_PARENT_PID"
@@ -64,20 +65,43 @@ def parent_is_gone(expected: str | None) -> bool:
 
 
 @contextmanager
-def parent_pid_env() -> Iterator[None]:
-    """While dbt is being started: tell the launcher which process starts it."""
-    previous = os.environ.get(PARENT_PID_VAR)
-    os.environ[PARENT_PID_VAR] = str(os.getpid())
+def environment(values: Mapping[str, str]) -> Iterator[None]:
+    """`values` in os.environ while dbt is being started (dagster-dbt hands dbt a copy of
+    os.environ); the previous values afterwards."""
+    previous = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
     try:
         yield
     finally:
-        if previous is None:
-            os.environ.pop(PARENT_PID_VAR, None)
-        else:
-            os.environ[PARENT_PID_VAR] = previous
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def parent_pid_env(values: Mapping[str, str] | None = None) -> AbstractContextManager[None]:
+    """While dbt is being started: tell the launcher which process starts it (and set
+    `values`, e.g. the editions of a build, for that dbt)."""
+    return environment({**(values or {}), PARENT_PID_VAR: str(os.getpid())})
+
+
+def installed_versions() -> str:
+    """What `dbt --version` says of the installed packages, from their metadata: dagster-dbt
+    asks once per run which dbt it drives. dbt's own answer imports dbt and asks PyPI for
+    the latest release (~2 s, and a network request a refresh has no business making)."""
+    from importlib.metadata import version
+
+    return (
+        f"Core:\n  - installed: {version('dbt-core')}\n\n"
+        f"Plugins:\n  - duckdb: {version('dbt-duckdb')}\n"
+    )
 
 
 def main() -> None:
+    if sys.argv[1:] == ["--version"]:
+        sys.stdout.write(installed_versions())
+        return
     # dbt and whatever it starts must not see a pid that is not their parent's
     expected = os.environ.pop(PARENT_PID_VAR, None)
     die_with_parent()

@@ -1,8 +1,11 @@
 """Transform stage: the dbt project as Dagster assets.
 
-Edition-grained models (tag `edition`) are partitioned by edition and built with
-`--vars '{"editions": [...]}'` (a partition range runs as one dbt invocation);
-release-wide models (tag `release`) are unpartitioned.
+Edition-grained models (tag `edition`) are partitioned by edition and built for the
+editions named in dbt's environment (`dbt_build_env`; a partition range runs as one dbt
+invocation); release-wide models (tag `release`) are unpartitioned.
+
+Every dbt invocation starts from the warehouse's latest parse (`PARSE_FILES`): with the
+same vars and profile on every run, dbt re-parses only the files that changed.
 """
 
 import json
@@ -27,6 +30,7 @@ from pipelines.orchestration.dbt_args import (
     EDITION_SELECTOR,
     RELEASE_SELECTOR,
     dbt_build_args,
+    dbt_build_env,
     dbt_vars,
 )
 from pipelines.orchestration.dbt_launcher import LAUNCHER_NAME, parent_pid_env, real_dbt
@@ -111,11 +115,21 @@ def start_dbt(
     args: list[str],
     context: AssetExecutionContext,
     warehouse: WarehouseResource,
+    env: Mapping[str, str] | None = None,
 ) -> DbtCliInvocation:
     """Start dbt for a `@dbt_assets` asset (`launch_dbt` into its own target folder);
     dagster-dbt reads the asset's models from `context`."""
     target = dbt_target_path(warehouse.settings, context)
-    return launch_dbt(dbt, args, warehouse, target, context=context)
+    return launch_dbt(dbt, args, warehouse, target, context=context, env=env)
+
+
+def latest_parse(settings: Settings) -> Path | None:
+    """The target folder of this warehouse's most recent dbt parse (`PARSE_FILES`)."""
+    parses = sorted(
+        (path.stat().st_mtime_ns, path.parent)
+        for path in (settings.warehouse / "dbt").glob(f"*/{PARSE_FILES[0]}")
+    )
+    return parses[-1][1] if parses else None
 
 
 def launch_dbt(
@@ -126,6 +140,7 @@ def launch_dbt(
     *,
     context: AssetExecutionContext | None = None,
     reuse_parse_of: Path | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> DbtCliInvocation:
     """Start dbt on this run's warehouse, with `target` (emptied first) as its target and
     log folder, telling the launcher which process starts it: a launcher whose parent
@@ -135,17 +150,22 @@ def launch_dbt(
 
     `context` only from a `@dbt_assets` asset (dagster-dbt takes the models to select
     and report from it); a dbt command that builds no model (`dbt docs generate`) runs
-    without. `reuse_parse_of`: the target folder of an earlier dbt run (same vars) whose
-    parse and manifest (`PARSE_FILES`) dbt may start from; dbt checks the parse against
-    the project's files, vars and profile and parses afresh whatever differs."""
+    without. `reuse_parse_of`: the target folder of an earlier dbt run whose parse and
+    manifest (`PARSE_FILES`) dbt starts from (default: the warehouse's latest parse);
+    dbt checks the parse against the project's files, vars and profile and parses afresh
+    whatever differs. `env`: set for dbt only (the editions of a build)."""
     warehouse.export_for_dbt()
+    source = reuse_parse_of or latest_parse(warehouse.settings)
+    parse = {
+        name: (source / name).read_bytes()
+        for name in PARSE_FILES
+        if source is not None and (source / name).is_file()
+    }
     shutil.rmtree(target, ignore_errors=True)
-    if reuse_parse_of is not None:
-        target.mkdir(parents=True)
-        for name in PARSE_FILES:
-            if (reuse_parse_of / name).is_file():
-                shutil.copy2(reuse_parse_of / name, target / name)
-    with parent_pid_env():
+    target.mkdir(parents=True)
+    for name, content in parse.items():
+        (target / name).write_bytes(content)
+    with parent_pid_env(env):
         return dbt.cli(args, context=context, target_path=target)
 
 
@@ -184,8 +204,8 @@ def edition_models(
     # than refilled: a table then has exactly the columns, order and constraints of its
     # current contract, as in a clean rebuild (refilling keeps an older table's layout).
     full_refresh = set(publishable_editions(warehouse.settings)) <= set(editions)
-    args = dbt_build_args(editions, full_refresh=full_refresh)
-    yield from start_dbt(dbt, args, context, warehouse).stream()
+    args = dbt_build_args(full_refresh=full_refresh)
+    yield from start_dbt(dbt, args, context, warehouse, env=dbt_build_env(editions)).stream()
     # dbt failed → stream() raised above and these editions stay unbuilt.
     with warehouse.build_connection() as con:
         record_modelled(con, editions)
@@ -208,7 +228,8 @@ def release_models(
         drop_editions(con, withdrawn)
     for edition in withdrawn:
         context.log.warning(f"edition {edition}: no longer in the landing zone; dropped")
-    yield from start_dbt(dbt, dbt_build_args(None), context, warehouse).stream()
+    release = start_dbt(dbt, dbt_build_args(), context, warehouse, env=dbt_build_env(None))
+    yield from release.stream()
 
 
 def mart_keys() -> list[AssetKey]:
