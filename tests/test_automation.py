@@ -209,6 +209,9 @@ def test_a_landing_zone_change_is_refreshed_published_and_reported(
     assert not (feedback / "GM0207.xlsx").exists()  # corrected: nothing to ask GM0207
     for path in (feedback / "overzicht.xlsx", reports / "index.html", reports / "GM0207.html"):
         assert path.stat().st_mtime > changed_at, path
+    # a one-edition run renders that edition's reports only
+    untouched = list((settings.reports_dir / "2020").iterdir())
+    assert untouched and all(path.stat().st_mtime < changed_at for path in untouched)
     runs = instance.get_runs(filters=RunsFilter(job_name=REFRESH_JOB))
     assert [run.tags[RUN_KEY_TAG] for run in runs] == [second.run_key, first.run_key]
     assert {run.tags[SENSOR_NAME_TAG] for run in runs} == {"landing_zone_sensor"}

@@ -239,6 +239,8 @@ def test_release_always_equals_a_clean_rebuild(
 
     history: list[str] = [f"seed {SEED}"]
     check("full refresh", refresh(monkeypatch, landing, warehouse), True, None)
+    # dbt's unit tests ran in the first refresh, and are not run again for the same code
+    assert unit_tests_run(warehouse) == {"edition_models": True, "release_models": True}
     operations: list[Callable[[], str]] = [
         world.correct,
         world.edit,
@@ -270,3 +272,13 @@ def test_release_always_equals_a_clean_rebuild(
         history.append(world.fix_file())
     before = release_tables(warehouse)
     check("final full refresh", refresh(monkeypatch, landing, warehouse), True, before)
+    assert unit_tests_run(warehouse) == {"edition_models": False, "release_models": False}
+
+
+def unit_tests_run(warehouse: Path) -> dict[str, bool]:
+    """Per dbt step of the last refresh: whether its dbt build ran unit tests."""
+    ran = {}
+    for step in ("edition_models", "release_models"):
+        results = json.loads((warehouse / "dbt" / step / "run_results.json").read_text())
+        ran[step] = any(r["unique_id"].startswith("unit_test.") for r in results["results"])
+    return ran

@@ -50,12 +50,19 @@ def dbt_vars(
     return variables
 
 
-def dbt_build_args(contracts_dir: Path | None = None, *, full_refresh: bool = False) -> list[str]:
+def dbt_build_args(
+    contracts_dir: Path | None = None, *, full_refresh: bool = False, unit_tests: bool = True
+) -> list[str]:
     """`dbt build` with the vars of every run; which editions it builds is in its
     environment (`dbt_build_env`). `full_refresh` recreates the incremental tables
-    instead of replacing the editions' rows in them."""
+    instead of replacing the editions' rows in them. `unit_tests=False` leaves out dbt's
+    unit tests (formulas on fixed inputs: they pass or fail alike for the same code)."""
     args = ["build", "--vars", json.dumps(dbt_vars(contracts_dir=contracts_dir))]
-    return [*args, "--full-refresh"] if full_refresh else args
+    if full_refresh:
+        args.append("--full-refresh")
+    if not unit_tests:
+        args += ["--exclude-resource-type", "unit_test"]
+    return args
 
 
 def dbt_build_env(editions: Sequence[int] | None) -> dict[str, str]:

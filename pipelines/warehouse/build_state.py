@@ -11,6 +11,7 @@ publish anything but a clean rebuild of the current landing zone.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,11 @@ import duckdb
 
 from pipelines.settings import Settings
 from pipelines.warehouse.build_db import connect_build
-from pipelines.warehouse.fingerprints import EditionFingerprint, landing_fingerprints
+from pipelines.warehouse.fingerprints import (
+    EditionFingerprint,
+    code_fingerprint,
+    landing_fingerprints,
+)
 from pipelines.warehouse.raw_tables import AUDIT_SCHEMA, RAW_SCHEMA
 
 # Schemas whose tables hold rows per edition (dbt's intermediate and marts included).
@@ -41,6 +46,32 @@ def loaded_reference(con: duckdb.DuckDBPyConnection) -> str | None:
     """The fingerprint of the reference data in raw.cbs_* (None: never loaded)."""
     row = con.execute(f"select reference_sha256 from {AUDIT_SCHEMA}.reference_build").fetchone()
     return str(row[0]) if row else None
+
+
+def unit_tests_key() -> str:
+    """What dbt's unit tests depend on: the code (models, macros, the Python functions
+    the SQL calls) and the engines that run it. Their inputs are fixtures in that code."""
+    from importlib.metadata import version
+
+    engines = f"dbt-core {version('dbt-core')}, dbt-duckdb {version('dbt-duckdb')}, " + (
+        f"duckdb {version('duckdb')}"
+    )
+    return hashlib.sha256(f"{code_fingerprint()}\n{engines}".encode()).hexdigest()
+
+
+def unit_tests_passed(con: duckdb.DuckDBPyConnection, selection: str, key: str) -> bool:
+    """Whether the unit tests of `selection` passed in this build for the code `key`."""
+    row = con.execute(
+        f"select count(*) from {AUDIT_SCHEMA}.unit_tests_passed "
+        "where selection = ? and code_sha256 = ?",
+        [selection, key],
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def record_unit_tests_passed(con: duckdb.DuckDBPyConnection, selection: str, key: str) -> None:
+    con.execute(f"delete from {AUDIT_SCHEMA}.unit_tests_passed where selection = ?", [selection])
+    con.execute(f"insert into {AUDIT_SCHEMA}.unit_tests_passed values (?, ?)", [selection, key])
 
 
 def forget_build(con: duckdb.DuckDBPyConnection, edition: int) -> None:

@@ -73,6 +73,9 @@ AUDIT_TABLES: Mapping[str, str] = {
         code_sha256 varchar not null, modelled boolean not null""",
     # The fingerprint of the reference data loaded into raw.cbs_* (one row).
     "reference_build": "reference_sha256 varchar not null",
+    # dbt's unit tests (formulas on fixed inputs) that passed in this build, per model
+    # selection, for the code they tested (`build_state.unit_tests_key`).
+    "unit_tests_passed": "selection varchar not null, code_sha256 varchar not null",
 }
 
 

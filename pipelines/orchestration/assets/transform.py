@@ -12,6 +12,7 @@ import json
 import shutil
 import sys
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from graphlib import TopologicalSorter
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,9 @@ from pipelines.warehouse.build_state import (
     drop_editions,
     editions_in_build,
     record_modelled,
+    record_unit_tests_passed,
+    unit_tests_key,
+    unit_tests_passed,
     unmodelled_editions,
 )
 from pipelines.warehouse.fingerprints import publishable_editions
@@ -204,11 +208,31 @@ def edition_models(
     # than refilled: a table then has exactly the columns, order and constraints of its
     # current contract, as in a clean rebuild (refilling keeps an older table's layout).
     full_refresh = set(publishable_editions(warehouse.settings)) <= set(editions)
-    args = dbt_build_args(full_refresh=full_refresh)
-    yield from start_dbt(dbt, args, context, warehouse, env=dbt_build_env(editions)).stream()
+    with unit_tests_once(context, warehouse, EDITION_SELECTOR) as unit_tests:
+        args = dbt_build_args(full_refresh=full_refresh, unit_tests=unit_tests)
+        yield from start_dbt(dbt, args, context, warehouse, env=dbt_build_env(editions)).stream()
     # dbt failed → stream() raised above and these editions stay unbuilt.
     with warehouse.build_connection() as con:
         record_modelled(con, editions)
+
+
+@contextmanager
+def unit_tests_once(
+    context: AssetExecutionContext, warehouse: WarehouseResource, selection: str
+) -> Iterator[bool]:
+    """Whether this dbt build runs the unit tests of `selection`: only when they have not
+    passed in this build for the same code and engines (`unit_tests_key`). They test
+    formulas on fixed inputs, so running them again on the same code tells nothing new;
+    a changed model, macro or engine runs them again. Recorded when the build passed."""
+    key = unit_tests_key()
+    with warehouse.build_connection() as con:
+        needed = not unit_tests_passed(con, selection, key)
+    if not needed:
+        context.log.info(f"dbt unit tests of {selection}: passed for this code already")
+    yield needed
+    if needed:
+        with warehouse.build_connection() as con:
+            record_unit_tests_passed(con, selection, key)
 
 
 @dbt_assets(
@@ -228,8 +252,9 @@ def release_models(
         drop_editions(con, withdrawn)
     for edition in withdrawn:
         context.log.warning(f"edition {edition}: no longer in the landing zone; dropped")
-    release = start_dbt(dbt, dbt_build_args(), context, warehouse, env=dbt_build_env(None))
-    yield from release.stream()
+    with unit_tests_once(context, warehouse, RELEASE_SELECTOR) as unit_tests:
+        args = dbt_build_args(unit_tests=unit_tests)
+        yield from start_dbt(dbt, args, context, warehouse, env=dbt_build_env(None)).stream()
 
 
 def mart_keys() -> list[AssetKey]:
