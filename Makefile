@@ -46,14 +46,16 @@ docs: setup
 	$(BIN)/python -m pipelines.orchestration.assets.docs
 
 # System packages the tests need: headless Chromium renders the benchmark reports;
-# pango (WeasyPrint's PDF engine) is usually present already; PostgreSQL's server
+# pango (WeasyPrint's PDF engine) is usually present already; poppler-utils' pdftoppm
+# rasterises PDF pages for the layout checks; PostgreSQL's server
 # binaries (initdb, pg_ctl: Debian keeps them in /usr/lib/postgresql/<version>/bin) run
 # the throw-away cluster of the PostgreSQL tests (tests/pg_cluster.py).
 sysdeps:
-	@if ! command -v chromium >/dev/null 2>&1 || ! ldconfig -p | grep -q libpango-1.0; then \
-		echo "installing system packages (chromium, pango)"; \
+	@if ! command -v chromium >/dev/null 2>&1 || ! ldconfig -p | grep -q libpango-1.0 \
+		|| ! command -v pdftoppm >/dev/null 2>&1; then \
+		echo "installing system packages (chromium, pango, poppler-utils)"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-			chromium libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null; \
+			chromium libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils >/dev/null; \
 	fi
 	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null 2>&1; then \
 		echo "installing system packages (postgresql)"; \

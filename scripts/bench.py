@@ -71,7 +71,7 @@ def run_demo(warehouse: Path) -> tuple[float, str]:
 def run_statistics(warehouse: Path) -> tuple[dict[str, float], dict[str, object]]:
     """Seconds per stage of the demo's refresh run, and the reports' metadata."""
     os.environ["DAGSTER_HOME"] = str(warehouse / "dagster")
-    from dagster import DagsterEventType, DagsterInstance, EventRecordsFilter
+    from dagster import AssetKey, DagsterInstance
 
     instance = DagsterInstance.get()
     per_stage: dict[str, float] = defaultdict(float)
@@ -80,12 +80,9 @@ def run_statistics(warehouse: Path) -> tuple[dict[str, float], dict[str, object]
             if step.start_time and step.end_time:
                 per_stage[stage_of(step.step_key)] += step.end_time - step.start_time
     reports: dict[str, object] = {}
-    for event in instance.get_event_records(
-        EventRecordsFilter(DagsterEventType.ASSET_MATERIALIZATION), limit=200
-    ):
-        materialization = event.asset_materialization
-        if materialization and materialization.asset_key.to_user_string() == "benchmark_reports":
-            reports = {k: v.value for k, v in materialization.metadata.items()}
+    latest = instance.fetch_materializations(AssetKey("benchmark_reports"), limit=1).records
+    if latest and latest[0].asset_materialization is not None:
+        reports = {k: v.value for k, v in latest[0].asset_materialization.metadata.items()}
     return dict(per_stage), reports
 
 

@@ -1,47 +1,100 @@
-"""Charts as inline SVG, drawn with matplotlib (Agg, text as SVG text, no external
-resources).
+"""Charts as small hand-written SVG, the same markup inline in the HTML page and as an
+image in the PDF.
+
+The geometry is the one matplotlib drew before (figure and axes sizes, colours, line
+widths, text sizes); matplotlib still chooses the axis ticks (`MaxNLocator`) and measures
+text (its DejaVu Sans metrics), but draws nothing. Each chart is a few plain elements with
+presentation attributes: no clip paths, no `<defs>`/`<use>`, no style sheets, no ids. A
+browser draws that as before; WeasyPrint, which walks an SVG node by node (and lays out
+SVG text letter by letter), draws a report's charts in well under half the time it took
+for matplotlib's SVG (clip paths, `<use>` markers, a style attribute per element).
 
 The peer part of a benchmark chart (P25-P75 band, median, axis) is the same for every
-member of a peer group, so it is drawn once per edition x peer group x indicator; the
-municipality's own marker is added to that SVG afterwards at the position matplotlib's
-own transform gives. That keeps ~470 reports x 15 indicators fast.
+member of a peer group, so it is written once per edition x peer group x indicator; the
+municipality's own marker is added to that SVG afterwards.
+
+Text is escaped here; the `title`/`label` arguments that become an SVG `<title>` are
+expected escaped by the caller.
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
-import re
+import functools
+import html
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
+from matplotlib.font_manager import FontProperties
+from matplotlib.textpath import TextToPath
 from matplotlib.ticker import MaxNLocator
 
 from pipelines.reporting.formatting import tick_decimals
-
-plt.rcParams.update(
-    {
-        "svg.fonttype": "none",  # text stays text (no embedded or external fonts)
-        "svg.hashsalt": "ictbench",  # deterministic ids
-        "font.family": "sans-serif",
-        "font.sans-serif": ["DejaVu Sans", "Liberation Sans", "Arial"],
-        "font.size": 8,
-        "axes.edgecolor": "#8c8c8c",
-        "xtick.color": "#4d4d4d",
-        "ytick.color": "#4d4d4d",
-    }
-)
 
 BAND = "#c9dcef"
 MEDIAN = "#1f4e79"
 OWN = "#d9480f"
 GREY = "#8c8c8c"
+TICK = "#4d4d4d"
+FONT = "DejaVu Sans, Liberation Sans, Arial, sans-serif"
+# DejaVu Sans' font box (hhea ascender / descender, in em): every glyph's ink lies within
+ASCENT = 0.93
+DESCENT = 0.24
 
-_ID = re.compile(r'id="([^"]+)"')
+# Bullet chart (pt; 4.6 x 0.78 in, axes at 0.04, 0.42, 0.92, 0.5 of the figure)
+BULLET_WIDTH, BULLET_HEIGHT = 331.2, 56.16
+BULLET_X0, BULLET_X1 = 13.248, 317.952  # the value axis
+BULLET_AXIS_Y = 32.5728
+BULLET_MARKER_Y = 18.5328  # the middle of the axes
+BAND_TOP, BAND_BOTTOM = 8.7048, 28.3608  # 15 % - 85 % of the axes' height
+MEDIAN_TOP, MEDIAN_BOTTOM = 5.8968, 31.1688  # 5 % - 95 %
+TICK_LENGTH = 3.0
+TICK_SIZE = 8.0
+TICK_BASELINE = 43.65
+
+# Trend chart (pt; 6.4 x 2.1 in, axes at 0.03, 0.14, 0.94, 0.7 of the figure)
+TREND_WIDTH, TREND_HEIGHT = 460.8, 151.2
+TREND_X0, TREND_X1 = 13.824, 446.976
+TREND_TOP, TREND_AXIS_Y = 24.192, 130.032
+YEAR_BASELINE = 140.11
+LEGEND_Y = 12.19  # the legend's sample lines; its text baseline is 2.45 lower
+LEGEND_SIZE = 7.0
+MEDIAN_LABEL_SIZE = 6.5
+OWN_LABEL_SIZE = 7.0
+# value labels stay between the legend and the axis
+LABEL_TOP = LEGEND_Y + 2.45 + DESCENT * LEGEND_SIZE + 2.0
+LABEL_BOTTOM = TREND_AXIS_Y - 1.0
+LABEL_GAP = 1.0  # at least this much space between two value labels
+
+
+def _text(x: float, y: float, text: str, anchor: str = "middle", **attributes: str) -> str:
+    extra = "".join(f' {name.replace("_", "-")}="{value}"' for name, value in attributes.items())
+    return (
+        f'<text x="{x:.2f}" y="{y:.2f}" text-anchor="{anchor}"{extra}>'
+        f"{html.escape(text, quote=False)}</text>"
+    )
+
+
+def _svg(width: float, height: float, body: str) -> str:
+    return (
+        f'<svg width="{width}pt" height="{height}pt" viewBox="0 0 {width} {height}" '
+        f'version="1.1" font-family="{FONT}">{body}</svg>'
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def _font(size: float, bold: bool) -> FontProperties:
+    return FontProperties(family="DejaVu Sans", size=size, weight="bold" if bold else "normal")
+
+
+_TEXT = TextToPath()
+
+
+@functools.lru_cache(maxsize=4096)
+def text_width(text: str, size: float, bold: bool = False) -> float:
+    """The advance width of `text` in DejaVu Sans at `size` (pt = SVG user units), as
+    matplotlib measured it to lay out its legend."""
+    width, _, _ = _TEXT.get_text_width_height_descent(text, _font(size, bold), False)
+    return float(width)
 
 
 @dataclass(frozen=True)
@@ -56,28 +109,6 @@ class BulletBase:
     y: float  # SVG y of the marker centre
 
 
-def _clean_svg(svg: str) -> str:
-    """Inline-ready SVG: no XML prolog/DOCTYPE/metadata (they name w3.org/purl URLs),
-    no namespace declarations (HTML's parser knows inline SVG), ids unique per chart."""
-    svg = svg[svg.index("<svg") :]
-    svg = re.sub(r"<metadata>.*?</metadata>", "", svg, flags=re.S)
-    svg = re.sub(r'\s+xmlns(:xlink)?="[^"]*"', "", svg)
-    # ids from the content: unique per chart, and the same in every run
-    prefix = "c" + hashlib.sha1(svg.encode("utf-8")).hexdigest()[:10] + "-"
-    ids = set(_ID.findall(svg))
-    for old in sorted(ids, key=len, reverse=True):
-        svg = svg.replace(f'id="{old}"', f'id="{prefix}{old}"')
-        svg = svg.replace(f"#{old})", f"#{prefix}{old})").replace(f'"#{old}"', f'"#{prefix}{old}"')
-    return svg.strip()
-
-
-def _to_svg(fig: plt.Figure) -> str:
-    buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", metadata={"Date": None})
-    plt.close(fig)
-    return _clean_svg(buffer.getvalue())
-
-
 def axis_range(p25: float, median: float, p75: float) -> tuple[float, float]:
     iqr = p75 - p25
     pad = max(iqr * 1.5, abs(median) * 0.25, 1e-9)
@@ -87,35 +118,41 @@ def axis_range(p25: float, median: float, p75: float) -> tuple[float, float]:
     return lo, hi
 
 
+def axis_ticks(lo: float, hi: float) -> list[float]:
+    """The ticks matplotlib's axis shows for the range (at most 5 intervals)."""
+    return [float(t) for t in MaxNLocator(nbins=5).tick_values(lo, hi) if lo <= t <= hi]
+
+
 def bullet_base(
     p25: float, median: float, p75: float, tick_format: Callable[[float, int], str]
 ) -> BulletBase:
     """The peer part of a benchmark chart: band P25-P75, median line, value axis."""
     lo, hi = axis_range(p25, median, p75)
-    fig = plt.figure(figsize=(4.6, 0.78), dpi=72)
-    ax = fig.add_axes((0.04, 0.42, 0.92, 0.5))
-    ax.axvspan(p25, p75, ymin=0.15, ymax=0.85, color=BAND, lw=0)
-    ax.plot([median, median], [0.05, 0.95], color=MEDIAN, lw=2.2, solid_capstyle="butt")
-    ax.set_xlim(lo, hi)
-    ax.set_ylim(0, 1)
-    ax.set_yticks([])
-    ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
-    ticks = [t for t in ax.get_xticks() if lo <= t <= hi]
+
+    def x(value: float) -> float:
+        return BULLET_X0 + (value - lo) / (hi - lo) * (BULLET_X1 - BULLET_X0)
+
+    ticks = axis_ticks(lo, hi)
     step = ticks[1] - ticks[0] if len(ticks) > 1 else abs(hi - lo)
-    ax.set_xticks(ticks, [tick_format(t, tick_decimals(step)) for t in ticks])
-    for side in ("top", "right", "left"):
-        ax.spines[side].set_visible(False)
-    ax.tick_params(axis="x", length=3, pad=2)
-    height_pt = fig.get_figheight() * 72
-    (x0, y_mid), (x1, _) = ax.transData.transform([(lo, 0.5), (hi, 0.5)])
-    scale = 72 / fig.dpi
+    decimals = tick_decimals(step)
+    marks = " ".join(f"M {x(t):.2f} {BULLET_AXIS_Y} v {TICK_LENGTH}" for t in ticks)
+    labels = "".join(_text(x(t), TICK_BASELINE, tick_format(t, decimals)) for t in ticks)
+    body = (
+        f'<rect x="{x(p25):.2f}" y="{BAND_TOP}" width="{x(p75) - x(p25):.2f}" '
+        f'height="{BAND_BOTTOM - BAND_TOP:.4f}" fill="{BAND}"/>'
+        f'<line x1="{x(median):.2f}" y1="{MEDIAN_BOTTOM}" x2="{x(median):.2f}" '
+        f'y2="{MEDIAN_TOP}" fill="none" stroke="{MEDIAN}" stroke-width="2.2"/>'
+        + (f'<path d="{marks}" fill="none" stroke="{TICK}" stroke-width="0.8"/>' if ticks else "")
+        + _axis(BULLET_X0, BULLET_X1, BULLET_AXIS_Y)
+        + f'<g font-size="{TICK_SIZE:g}" fill="{TICK}">{labels}</g>'
+    )
     return BulletBase(
-        svg=_to_svg(fig),
+        svg=_svg(BULLET_WIDTH, BULLET_HEIGHT, body),
         lo=lo,
         hi=hi,
-        x0=x0 * scale,
-        x1=x1 * scale,
-        y=height_pt - y_mid * scale,
+        x0=BULLET_X0,
+        x1=BULLET_X1,
+        y=BULLET_MARKER_Y,
     )
 
 
@@ -144,14 +181,17 @@ def bullet_with_marker(base: BulletBase, own: float | None, label: str) -> str:
 
 @dataclass(frozen=True)
 class TrendBase:
-    """A rendered trend chart with the reference line (median of all participants); the
-    municipality's own line is added by `trend_with_own` (linear maps from matplotlib)."""
+    """The trend chart's shared part (legend, years, axis, the reference line of the
+    median of all participants); `trend_with_own` adds the municipality's line and the
+    value labels of both lines."""
 
     svg: str
     editions: tuple[int, ...]
     y_top: float  # data value at the top of the axis
     x_at: tuple[float, float]  # SVG x = a + b * edition
     y_at: tuple[float, float]  # SVG y = a + b * value
+    # per edition: the reference value and its label (None: no reference)
+    reference: tuple[tuple[float, str] | None, ...] = ()
 
 
 def trend_base(
@@ -161,100 +201,188 @@ def trend_base(
     reference_label: str,
     own_label: str,
 ) -> TrendBase:
-    fig = plt.figure(figsize=(6.4, 2.1), dpi=72)
-    ax = fig.add_axes((0.03, 0.14, 0.94, 0.7))
     xs = list(editions)
-    pairs = [(x, v) for x, v in zip(xs, reference, strict=True) if v is not None]
-    ax.plot(
-        [p[0] for p in pairs],
-        [p[1] for p in pairs],
-        color=GREY,
-        lw=1.5,
-        ls="--",
-        marker="s",
-        ms=4,
-        label=reference_label,
-    )
-    for x, v in pairs:
-        ax.annotate(
-            tick_format(v),
-            (x, v),
-            textcoords="offset points",
-            xytext=(0, -12),
-            ha="center",
-            fontsize=6.5,
-            color=GREY,
+    values = [v for v in reference if v is not None]
+    top = max(values or [1.0]) * 2.0
+    if top <= 0:
+        top = 2.0
+    x_b = (TREND_X1 - TREND_X0) / (max(xs) - min(xs) + 0.8)
+    x_a = TREND_X0 - x_b * (min(xs) - 0.4)
+    y_a, y_b = TREND_AXIS_Y, -(TREND_AXIS_Y - TREND_TOP) / top
+    points = [
+        (x_a + x_b * e, y_a + y_b * v) for e, v in zip(xs, reference, strict=True) if v is not None
+    ]
+    parts = [
+        _text(x_a + x_b * e, YEAR_BASELINE, str(e), font_size=f"{TICK_SIZE:g}", fill=TICK)
+        for e in xs
+    ]
+    parts.append(_axis(TREND_X0, TREND_X1, TREND_AXIS_Y))
+    if len(points) > 1:
+        coordinates = " ".join(f"{x:.2f},{y:.2f}" for x, y in points)
+        parts.append(
+            f'<polyline points="{coordinates}" fill="none" stroke="{GREY}" '
+            'stroke-width="1.5" stroke-dasharray="5.55,2.4"/>'
         )
-    ax.plot([], [], color=OWN, lw=2.2, marker="o", ms=6, label=own_label)
-    top = max([p[1] for p in pairs] or [1.0]) * 2.0
-    ax.set_xticks(xs, [str(x) for x in xs])
-    ax.set_xlim(min(xs) - 0.4, max(xs) + 0.4)
-    ax.set_ylim(0.0, top)
-    # values are written at the points: no y axis needed
-    ax.yaxis.set_visible(False)
-    for side in ("top", "right", "left"):
-        ax.spines[side].set_visible(False)
-    ax.tick_params(axis="x", length=0, pad=4)
-    ax.legend(loc="upper left", frameon=False, ncols=2, fontsize=7, bbox_to_anchor=(0, 1.2))
-    height_pt = fig.get_figheight() * 72
-    scale = 72 / fig.dpi
-    (ax0, ay0), (ax1, ay1) = ax.transData.transform([(xs[0], 0.0), (xs[0] + 1, top)])
-    x_b = (ax1 - ax0) * scale
-    y_b = -(ay1 - ay0) * scale / top
+    parts.extend(_square(x, y) for x, y in points)
+    # the legend (matplotlib's layout: 14 pt samples, 5.6 pt to the text, 14 pt between)
+    text_y = LEGEND_Y + 2.45
+    second = 39.724 + text_width(reference_label, LEGEND_SIZE) + 14.0
+    parts.append(
+        f'<line x1="20.12" y1="{LEGEND_Y}" x2="34.12" y2="{LEGEND_Y}" fill="none" '
+        f'stroke="{GREY}" stroke-width="1.5" stroke-dasharray="5.55,2.4"/>'
+        + _square(27.124, LEGEND_Y)
+        + _text(39.724, text_y, reference_label, "start", font_size=f"{LEGEND_SIZE:g}")
+        + f'<line x1="{second:.2f}" y1="{LEGEND_Y}" x2="{second + 14:.2f}" y2="{LEGEND_Y}" '
+        f'fill="none" stroke="{OWN}" stroke-width="2.2" stroke-linecap="square"/>'
+        f'<circle cx="{second + 7:.2f}" cy="{LEGEND_Y}" r="3.5" fill="{OWN}"/>'
+        + _text(second + 19.6, text_y, own_label, "start", font_size=f"{LEGEND_SIZE:g}")
+    )
     return TrendBase(
-        svg=_to_svg(fig),
+        svg=_svg(TREND_WIDTH, TREND_HEIGHT, "".join(parts)),
         editions=tuple(xs),
         y_top=top,
-        x_at=(ax0 * scale - x_b * xs[0], x_b),
-        y_at=(height_pt - ay0 * scale, y_b),
+        x_at=(x_a, x_b),
+        y_at=(y_a, y_b),
+        reference=tuple(None if v is None else (v, tick_format(v)) for v in reference),
     )
+
+
+def _axis(x0: float, x1: float, y: float) -> str:
+    """A chart's value axis: every chart has exactly one, a solid grey line (what the
+    tests count to know that a chart was drawn)."""
+    return (
+        f'<line x1="{x0}" y1="{y}" x2="{x1}" y2="{y}" fill="none" stroke="{GREY}" '
+        'stroke-width="0.8" stroke-linecap="square"/>'
+    )
+
+
+def _square(x: float, y: float) -> str:
+    """matplotlib's 4 pt square marker with its 1 pt edge: 5 pt."""
+    return f'<rect x="{x - 2.5:.2f}" y="{y - 2.5:.2f}" width="5" height="5" fill="{GREY}"/>'
+
+
+@dataclass
+class _Label:
+    """A value label written at its point's x, above or below the point's marker."""
+
+    text: str
+    size: float
+    marker: tuple[float, float]  # the marker's top and bottom (SVG y)
+    pad_above: float  # from the marker to the label's font box when written above it
+    pad_below: float
+    baseline: float = 0.0
+    above: bool = True  # written above its marker
+
+    @property
+    def box(self) -> tuple[float, float]:
+        """Top and bottom of the label's font box (every glyph's ink lies within)."""
+        return self.baseline - ASCENT * self.size, self.baseline + DESCENT * self.size
+
+    def put_above(self, bottom: float) -> None:
+        self.baseline, self.above = bottom - DESCENT * self.size, True
+
+    def put_below(self, top: float) -> None:
+        self.baseline, self.above = top + ASCENT * self.size, False
+
+    def fits(self) -> bool:
+        top, bottom = self.box
+        return top >= LABEL_TOP and bottom <= LABEL_BOTTOM
+
+
+def _apart(a: tuple[float, float], b: tuple[float, float]) -> bool:
+    return a[1] + LABEL_GAP <= b[0] or b[1] + LABEL_GAP <= a[0]
+
+
+def place_labels(upper: _Label | None, lower: _Label | None) -> None:
+    """Place the value labels of one edition (both at the same x): the label of the
+    higher point above its marker, the other's below its marker, a label on the other
+    side when it would leave the plot; then each label moved away from its marker while
+    it touches the other label or the other marker."""
+    if upper is not None:
+        upper.put_above(upper.marker[0] - upper.pad_above)
+        if not upper.fits():
+            upper.put_below(upper.marker[1] + upper.pad_below)
+    if lower is not None:
+        lower.put_below(lower.marker[1] + lower.pad_below)
+        if not lower.fits():
+            lower.put_above(lower.marker[0] - lower.pad_above)
+    if upper is None or lower is None:
+        return
+    for _ in range(4):
+        moved = False
+        for label, other in ((upper, lower), (lower, upper)):
+            for obstacle in (other.marker, other.box):
+                if not _apart(label.box, obstacle):
+                    if label.above:
+                        label.put_above(obstacle[0] - LABEL_GAP)
+                    else:
+                        label.put_below(obstacle[1] + LABEL_GAP)
+                    moved = True
+        if not moved:
+            return
 
 
 def trend_with_own(
     base: TrendBase, own: Sequence[float | None], labels: Sequence[str], title: str
 ) -> str:
-    """The base with the own values as a line with points and their values written above
-    (a value above the axis is drawn at the top as a triangle, its value written out)."""
-    parts: list[str] = []
-    segment: list[tuple[float, float]] = []
-    segments: list[list[tuple[float, float]]] = []
-    points = []
-    for edition, value, label in zip(base.editions, own, labels, strict=True):
-        if value is None:
-            if segment:
-                segments.append(segment)
-            segment = []
-            continue
-        clipped = min(max(value, 0.0), base.y_top)
+    """The base with the own values as a line with points and their values written
+    next to them (a value above the axis is drawn at the top as a triangle, its value
+    written out), and the reference values written next to theirs: per edition the
+    label of the higher value above its point, the other below, never overlapping."""
+    shapes: list[str] = []
+    own_texts: list[str] = []
+    reference_texts: list[str] = []
+    segments: list[list[tuple[float, float]]] = [[]]
+    reference = base.reference or (None,) * len(base.editions)
+    for edition, value, text, ref in zip(base.editions, own, labels, reference, strict=True):
         x = base.x_at[0] + base.x_at[1] * edition
-        y = base.y_at[0] + base.y_at[1] * clipped
-        segment.append((x, y))
-        points.append((x, y, label, clipped != value))
-    if segment:
-        segments.append(segment)
-    for seg in segments:
-        if len(seg) > 1:
-            coordinates = " ".join(f"{x:.2f},{y:.2f}" for x, y in seg)
-            parts.append(
-                f'<polyline points="{coordinates}" fill="none" stroke="{OWN}" '
-                'stroke-width="2.2" stroke-linejoin="round"/>'
-            )
-    for x, y, label, clipped in points:
-        if clipped:
-            parts.append(
-                f'<path d="M {x - 6:.2f} {y + 4:.2f} L {x:.2f} {y - 6:.2f} L {x + 6:.2f} '
-                f'{y + 4:.2f} Z" fill="{OWN}"/>'
-            )
-            ty = y + 16
+        own_label = ref_label = None
+        own_y = ref_y = 0.0
+        if ref is not None:
+            ref_y = base.y_at[0] + base.y_at[1] * ref[0]
+            # a 5 pt square; below it the text as matplotlib wrote it (baseline at 12 pt)
+            ref_label = _Label(ref[1], MEDIAN_LABEL_SIZE, (ref_y - 2.5, ref_y + 2.5), 1.5, 3.45)
+        if value is None:
+            segments.append([])
         else:
-            parts.append(
-                f'<circle cx="{x:.2f}" cy="{y:.2f}" r="4" fill="{OWN}" stroke="#ffffff" '
-                'stroke-width="1"/>'
-            )
-            ty = y - 8
-        parts.append(
-            f'<text x="{x:.2f}" y="{ty:.2f}" text-anchor="middle" fill="{OWN}" '
-            f"style=\"font: bold 7px 'DejaVu Sans', sans-serif\">{label}</text>"
-        )
-    group = f'<g class="own-trend"><title>{title}</title>{"".join(parts)}</g>'
-    return base.svg.replace("</svg>", group + "</svg>")
+            clipped = min(max(value, 0.0), base.y_top)
+            own_y = base.y_at[0] + base.y_at[1] * clipped
+            segments[-1].append((x, own_y))
+            if clipped != value:  # a triangle at the top, its value below it
+                shapes.append(
+                    f'<path d="M {x - 6:.2f} {own_y + 4:.2f} L {x:.2f} {own_y - 6:.2f} '
+                    f'L {x + 6:.2f} {own_y + 4:.2f} Z" fill="{OWN}"/>'
+                )
+                own_label = _Label(text, OWN_LABEL_SIZE, (own_y - 6, own_y + 4), 5.5, 5.5)
+            else:  # a point of 4.5 pt
+                shapes.append(
+                    f'<circle cx="{x:.2f}" cy="{own_y:.2f}" r="4" fill="{OWN}" '
+                    'stroke="#ffffff" stroke-width="1"/>'
+                )
+                own_label = _Label(text, OWN_LABEL_SIZE, (own_y - 4.5, own_y + 4.5), 1.8, 1.8)
+        if own_label is not None and ref_label is not None and own_y > ref_y:
+            place_labels(ref_label, own_label)  # the own value is the lower one
+        else:
+            place_labels(own_label, ref_label)
+        if own_label is not None:
+            own_texts.append(_text(x, own_label.baseline, own_label.text))
+        if ref_label is not None:
+            reference_texts.append(_text(x, ref_label.baseline, ref_label.text))
+    lines = [
+        f'<polyline points="{" ".join(f"{x:.2f},{y:.2f}" for x, y in segment)}" fill="none" '
+        f'stroke="{OWN}" stroke-width="2.2" stroke-linejoin="round"/>'
+        for segment in segments
+        if len(segment) > 1
+    ]
+    reference_group = (
+        f'<g class="reference-values" font-size="{MEDIAN_LABEL_SIZE:g}" fill="{GREY}">'
+        f"{''.join(reference_texts)}</g>"
+        if reference_texts
+        else ""
+    )
+    own_group = (
+        f'<g class="own-trend"><title>{title}</title>{"".join(lines)}{"".join(shapes)}'
+        f'<g font-size="{OWN_LABEL_SIZE:g}" font-weight="bold" fill="{OWN}">'
+        f"{''.join(own_texts)}</g></g>"
+    )
+    return base.svg.replace("</svg>", reference_group + own_group + "</svg>")

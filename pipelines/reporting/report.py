@@ -13,14 +13,9 @@ self-contained file: inline CSS and inline SVG, no script, no network resource.
 
 from __future__ import annotations
 
-import base64
 import html
-import multiprocessing
-import os
-import re
 import time
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,8 +26,11 @@ from pipelines.reporting import charts
 from pipelines.reporting.formatting import (
     SUPPRESSED_TEXT,
     format_indicator_value,
+    name_sort_key,
     peer_group_label,
+    unbreakable_amounts,
 )
+from pipelines.reporting.pdf import write_pdfs
 
 TEMPLATES = Path(__file__).parent / "templates"
 TREND_INDICATOR = "ict_cost_per_inhabitant"
@@ -212,8 +210,13 @@ class ReportBuilder:
         return self._trend_bases[edition]
 
     def _stats_text(self, stats: PeerStats | None, unit: str) -> dict[str, str]:
-        if stats is None:
-            return {"n": "0", "p25": SUPPRESSED_TEXT, "median": SUPPRESSED_TEXT, "p75": ""}
+        if stats is None:  # no peer group (no CBS population) or no statistics at all
+            return {
+                "n": "0",
+                "p25": SUPPRESSED_TEXT,
+                "median": SUPPRESSED_TEXT,
+                "p75": SUPPRESSED_TEXT,
+            }
         if stats.suppressed:
             return {
                 "n": str(stats.n),
@@ -279,6 +282,7 @@ class ReportBuilder:
                     "chart": chart,
                     "position": position,
                     "trend": trend,
+                    "has_trend": any(point["edition"] in history for point in trend),
                 }
             )
         trend_indicator = next(i for i in data.indicators if i.code == TREND_INDICATOR)
@@ -303,6 +307,7 @@ class ReportBuilder:
             "code": municipality,
             "name": name,
             "peer_group": peer_group_label(group, data.peer_group_labels),
+            "has_peer_group": group is not None,
             "all_label": data.peer_group_labels[ALL],
             "group_size": data.group_sizes.get((edition, group), 0),
             "n_all": sum(1 for (e, _) in data.participants if e == edition),
@@ -310,7 +315,11 @@ class ReportBuilder:
             "trend_svg": trend_svg,
             "trend_label": trend_indicator.label_nl,
             "trend_recomputed": any(v[1] for e, v in history.items() if e <= edition),
-            "findings": data.findings.get((edition, municipality), []),
+            # the reader sees the question and the Dutch message, no internal code
+            "findings": [
+                {"question": f["text"], "message": unbreakable_amounts(str(f["message"]))}
+                for f in data.findings.get((edition, municipality), [])
+            ],
             "suppressed_text": SUPPRESSED_TEXT,
         }
 
@@ -328,7 +337,7 @@ class ReportBuilder:
                 for (e, code), (name, group) in self.data.participants.items()
                 if e == edition
             ),
-            key=lambda m: (m["name"].lower(), m["code"]),
+            key=lambda m: (name_sort_key(m["name"]), m["code"]),
         )
         return self.env.get_template("index.html.j2").render(
             edition=edition, boekjaar=edition - 1, members=members
@@ -341,47 +350,6 @@ class ReportResult:
     pdf_files: int  # PDFs rendered in this run (unchanged reports keep theirs)
     seconds_html: float
     seconds_pdf: float
-
-
-_SVG = re.compile(r"<svg.*?</svg>", re.S)
-
-
-def _svg_as_image(match: re.Match[str]) -> str:
-    svg = match.group(0).replace("<svg", f'<svg xmlns="{_SVG_NS}"', 1)
-    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
-    return f'<img class="chart-img" alt="" src="data:image/svg+xml;base64,{data}">'
-
-
-_SVG_NS = "http" + "://www.w3.org/2000/svg"  # a namespace name, never fetched
-
-
-def pdf_source(page_html: str) -> str:
-    """The report for WeasyPrint: the same page, each inline chart as an embedded SVG
-    image (WeasyPrint then styles only the HTML, which makes it ~2x faster)."""
-    return _SVG.sub(_svg_as_image, page_html)
-
-
-def _write_pdfs(jobs: Sequence[tuple[str, str]]) -> int:
-    from weasyprint import HTML
-
-    for source, target in jobs:
-        page = Path(source).read_text(encoding="utf-8")
-        HTML(string=pdf_source(page), base_url=str(Path(source).parent)).write_pdf(target)
-    return len(jobs)
-
-
-def write_pdfs(jobs: Sequence[tuple[str, str]], workers: int | None = None) -> int:
-    """Render (html, pdf) pairs; in `workers` processes (default: the CPU count)."""
-    if not jobs:
-        return 0
-    n = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
-    if n == 1:
-        return _write_pdfs(jobs)
-    chunks = [list(jobs[i::n]) for i in range(n)]
-    # forkserver: no fork of a process that may hold threads (Dagster, DuckDB)
-    context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(max_workers=n, mp_context=context) as pool:
-        return sum(pool.map(_write_pdfs, chunks))
 
 
 def write_reports(

@@ -69,7 +69,7 @@ def published_editions(context: AssetExecutionContext, warehouse: WarehouseResou
 class ReportConfig(Config):
     """Run configuration of `benchmark_reports` (`ictbench refresh --no-pdf` sets pdf false)."""
 
-    pdf: bool = True  # also render each report as PDF (about 0.5 s CPU a report)
+    pdf: bool = True  # also render each report as PDF (about 0.3 s CPU a report)
 
 
 @asset(
