@@ -369,7 +369,7 @@ def write_reports(
         target = reports_dir / str(edition)
         target.mkdir(parents=True, exist_ok=True)
         members = sorted(code for (e, code) in data.participants if e == edition)
-        keep = {f"{code}.{ext}" for code in members for ext in ("html", "pdf")}
+        keep = {"index.html"} | {f"{code}.{ext}" for code in members for ext in ("html", "pdf")}
         for old in [*target.glob("*.html"), *target.glob("*.pdf")]:
             if old.name not in keep:  # a municipality no longer in the release
                 old.unlink()
@@ -384,7 +384,9 @@ def write_reports(
             if not (unchanged and document.exists()):
                 document.unlink(missing_ok=True)
                 pdf_jobs.append((str(page), str(document)))
-        (target / "index.html").write_text(builder.render_index(edition), encoding="utf-8")
+        index, text = target / "index.html", builder.render_index(edition)
+        if not (index.exists() and index.read_text(encoding="utf-8") == text):
+            index.write_text(text, encoding="utf-8")  # like the reports: only when it changed
         written[edition] = len(members)
     seconds_html = time.perf_counter() - started
     started = time.perf_counter()
