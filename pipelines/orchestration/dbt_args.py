@@ -44,10 +44,16 @@ def dbt_vars(
         "survey_questions": list(all_numeric_questions(contracts_dir)),
     }
     if editions is not None:
-        if not editions:
-            raise ValueError("no edition to build")
-        variables["editions"] = sorted({int(e) for e in editions})
+        variables["editions"] = edition_list(editions)
     return variables
+
+
+def edition_list(editions: Sequence[int]) -> list[int]:
+    """The editions a build covers, sorted and once each; an empty list is an error (it
+    would not mean "every edition")."""
+    if not editions:
+        raise ValueError("no edition to build")
+    return sorted({int(e) for e in editions})
 
 
 def dbt_build_args(
@@ -71,9 +77,7 @@ def dbt_build_env(editions: Sequence[int] | None) -> dict[str, str]:
     left in the environment never narrows a build."""
     if editions is None:
         return {EDITIONS_ENV: ""}
-    if not editions:
-        raise ValueError("no edition to build")
-    return {EDITIONS_ENV: ",".join(str(e) for e in sorted({int(e) for e in editions}))}
+    return {EDITIONS_ENV: ",".join(str(e) for e in edition_list(editions))}
 
 
 def dbt_docs_args(contracts_dir: Path | None = None) -> list[str]:

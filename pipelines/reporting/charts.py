@@ -191,7 +191,7 @@ class TrendBase:
     x_at: tuple[float, float]  # SVG x = a + b * edition
     y_at: tuple[float, float]  # SVG y = a + b * value
     # per edition: the reference value and its label (None: no reference)
-    reference: tuple[tuple[float, str] | None, ...] = ()
+    reference: tuple[tuple[float, str] | None, ...]
 
 
 def trend_base(
@@ -333,8 +333,7 @@ def trend_with_own(
     own_texts: list[str] = []
     reference_texts: list[str] = []
     segments: list[list[tuple[float, float]]] = [[]]
-    reference = base.reference or (None,) * len(base.editions)
-    for edition, value, text, ref in zip(base.editions, own, labels, reference, strict=True):
+    for edition, value, text, ref in zip(base.editions, own, labels, base.reference, strict=True):
         x = base.x_at[0] + base.x_at[1] * edition
         own_label = ref_label = None
         own_y = ref_y = 0.0

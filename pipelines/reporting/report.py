@@ -352,6 +352,15 @@ class ReportResult:
     seconds_pdf: float
 
 
+def write_if_changed(path: Path, text: str) -> bool:
+    """Write `text` to `path` unless it holds it already (an unchanged page keeps its
+    file, its time and its PDF); whether it was written."""
+    if path.exists() and path.read_text(encoding="utf-8") == text:
+        return False
+    path.write_text(text, encoding="utf-8")
+    return True
+
+
 def write_reports(
     published_db: Path,
     reports_dir: Path,
@@ -376,17 +385,12 @@ def write_reports(
         for code in members:
             page = target / f"{code}.html"
             document = target / f"{code}.pdf"
-            text = builder.render(edition, code)
-            unchanged = page.exists() and page.read_text(encoding="utf-8") == text
-            if not unchanged:
-                page.write_text(text, encoding="utf-8")
+            changed = write_if_changed(page, builder.render(edition, code))
             # a PDF is redone only when its page changed (or it is missing)
-            if not (unchanged and document.exists()):
+            if changed or not document.exists():
                 document.unlink(missing_ok=True)
                 pdf_jobs.append((str(page), str(document)))
-        index, text = target / "index.html", builder.render_index(edition)
-        if not (index.exists() and index.read_text(encoding="utf-8") == text):
-            index.write_text(text, encoding="utf-8")  # like the reports: only when it changed
+        write_if_changed(target / "index.html", builder.render_index(edition))
         written[edition] = len(members)
     seconds_html = time.perf_counter() - started
     started = time.perf_counter()
