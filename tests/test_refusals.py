@@ -127,6 +127,43 @@ def test_a_withdrawn_edition_is_no_longer_published(
     assert published_editions(warehouse) == [2020, 2021]
 
 
+def test_an_unchanged_landing_zone_keeps_the_verdicts_of_its_checks(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], copy: tuple[Path, Path]
+) -> None:
+    landing, warehouse = copy
+    code, out, err = refresh(monkeypatch, capsys, landing, warehouse)
+    assert code == 0, err
+    assert "edition 2021: up to date" in out
+    # The edition models are current (no dbt): their checks keep their last verdict in
+    # this run, so the blocking checks downstream steps wait for have a result (Dagster
+    # warned once per check otherwise).
+    assert "emitted no result" not in out + err
+    repeated = last_run_check_metadata(warehouse, ("marts", "indicator_values"))
+    assert str(repeated.get("assert_indicator_value_is_numerator_over_denominator")).startswith(
+        "not run: "
+    ), repeated
+
+
+def last_run_check_metadata(warehouse: Path, asset: tuple[str, ...]) -> dict[str, str | None]:
+    """The checks of `asset` evaluated in the warehouse's latest Dagster run (all passed)
+    → their "dbt" metadata (None: dbt ran the test)."""
+    from dagster import AssetKey, DagsterEventType, DagsterInstance
+
+    with DagsterInstance.from_config(str(warehouse / "dagster")) as instance:
+        run_id = instance.get_run_records(limit=1)[0].dagster_run.run_id
+        records = instance.get_records_for_run(
+            run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION
+        ).records
+        found: dict[str, str | None] = {}
+        for record in records:
+            evaluation = record.event_log_entry.asset_check_evaluation
+            if evaluation is not None and evaluation.asset_key == AssetKey(list(asset)):
+                assert evaluation.passed, evaluation.check_name
+                dbt = evaluation.metadata.get("dbt")
+                found[evaluation.check_name] = None if dbt is None else str(dbt.value)
+        return found
+
+
 def test_a_failed_edition_is_never_published_stale(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], copy: tuple[Path, Path]
 ) -> None:
