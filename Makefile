@@ -23,11 +23,13 @@ $(STAMP): requirements.lock pyproject.toml
 	touch $@
 
 # The dbt manifest Dagster loads (never `dbt parse` at import time). The question list
-# dbt needs comes from the data contracts (pipelines/orchestration/dbt_args.py).
+# dbt needs comes from the data contracts (pipelines/orchestration/dbt_args.py). Parsed
+# through ictbench-dbt, as a refresh runs dbt: a new warehouse starts from this parse.
 CONTRACTS := $(wildcard data_contracts/edition_*.yaml)
 DBT_VARS = $(BIN)/python -m pipelines.orchestration.dbt_args
 $(MANIFEST): $(STAMP) $(DBT_SOURCES) $(CONTRACTS)
-	vars="$$($(DBT_VARS))" && cd dbt_project && ../$(BIN)/dbt parse --quiet --profiles-dir . --vars "$$vars"
+	vars="$$($(DBT_VARS))" && cd dbt_project && ../$(BIN)/ictbench-dbt parse --quiet \
+		--profiles-dir $(CURDIR)/dbt_project --vars "$$vars"
 
 # The oldest DuckDB that reads a release (STORAGE_COMPATIBILITY in
 # pipelines/warehouse/release.py, stated in the README), kept apart for the test that
@@ -81,9 +83,12 @@ lint: setup
 	$(BIN)/ruff format --check pipelines tests scripts
 	$(BIN)/mypy
 	@# The dbt templater opens a database: give it an empty one of its own; and the
-	@# question list of the contracts, as every dbt run gets it (a config file of its own).
+	@# question list of the contracts, as every dbt run gets it (a config file of its own);
+	@# its dbt target folder too, so the parse `make setup` made for refreshes stays.
 	mkdir -p .lint-warehouse/build
 	$(DBT_VARS) --sqlfluff-config > .lint-warehouse/pyproject.toml
+	printf '[tool.sqlfluff.templater.dbt]\ntarget_path = "%s"\n' "$(CURDIR)/.lint-warehouse/target" \
+		>> .lint-warehouse/pyproject.toml
 	ICTBENCH_WAREHOUSE=$(CURDIR)/.lint-warehouse $(BIN)/sqlfluff lint --config .lint-warehouse/pyproject.toml dbt_project/models dbt_project/tests/singular
 
 unit: setup

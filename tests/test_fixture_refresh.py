@@ -20,6 +20,7 @@ import pytest
 
 from pipelines.warehouse.release import STORAGE_COMPATIBILITY
 from pipelines.warehouse.table_definitions import TableDefinition, read_table_definitions
+from tests.conftest import REPO_ROOT
 from tests.db import query
 from tests.shared_releases import small_release
 
@@ -333,3 +334,14 @@ def test_the_oldest_duckdb_named_in_the_readme_reads_the_release(published: Path
         f"DuckDB {'.'.join(oldest.split('.')[:2])} or newer"
         in (REPO_ROOT / "README.md").read_text()
     )
+
+
+def test_a_new_warehouse_starts_from_the_parse_of_make_setup(published: Path) -> None:
+    """dbt runs inside the warehouse with the build database relative to it
+    (orchestration/dbt_launcher.py: run_in_warehouse): its profile, part of its parse, is
+    the same for every warehouse, so a new one does not parse the whole project again."""
+    warehouse = published.parent.parent
+    log = (warehouse / "dbt" / "edition_models" / "dbt.log").read_text()
+    assert "Unable to do partial parsing because profile has changed" not in log
+    assert (warehouse / "build" / "ictbench.duckdb").is_file()
+    assert not (REPO_ROOT / "dbt_project" / "build").exists()  # not relative to the project

@@ -12,6 +12,10 @@ The death signal fires when the *thread* that started the child exits. dagster-d
 calls Popen from the thread that runs the op, which streams dbt's output until dbt has
 exited, so that thread outlives dbt.
 
+dbt runs in the warehouse (`run_in_warehouse`): its working directory is the warehouse and
+the profile names the build database relative to it, so dbt's profile is the same for
+every warehouse and a new warehouse starts from the parse `make setup` made.
+
 A parent that died before prctl ran can no longer signal: the caller puts its pid in
 `ICTBENCH_DBT_PARENT_PID` (see `parent_pid_env`), and the launcher exits instead of
 starting dbt when its parent is no longer that process. Without the variable (dbt run
@@ -29,7 +33,12 @@ from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
+from pipelines.settings import WAREHOUSE_VAR
+
 PARENT_PID_VAR = "ICTBENCH_DBT_PARENT_PID"
+# The build database as dbt_project/profiles.yml reads it (relative to dbt's working
+# directory; unset, the profile takes the absolute path below ICTBENCH_WAREHOUSE).
+DATABASE_VAR = "ICTBENCH_DBT_DATABASE"
 LAUNCHER_NAME = "ictbench-dbt"
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 ORPHANED_EXIT_CODE = 3
@@ -98,6 +107,31 @@ def installed_versions() -> str:
     )
 
 
+def build_db_in_warehouse() -> str:
+    """The build database's path inside a warehouse (pipelines/settings.py decides it)."""
+    from pipelines.settings import Settings
+
+    probe = Settings(landing=Path("/"), warehouse=Path("/warehouse"))
+    return str(probe.build_db.relative_to(probe.warehouse))
+
+
+def run_in_warehouse() -> None:
+    """dbt's working directory becomes the warehouse (`ICTBENCH_WAREHOUSE`), its build
+    database a path relative to it (`DATABASE_VAR`), and its project the folder it was
+    started in (unless `DBT_PROJECT_DIR` says; dagster-dbt sets it). dbt parses the
+    project again whenever the profile differs, and the database's path is part of it:
+    with an absolute path every new warehouse (each test, `make bench`, a bureau's second
+    warehouse) parsed the whole project afresh (~2-3 s). Without a warehouse, or with
+    the variable set already, nothing changes."""
+    warehouse = os.environ.get(WAREHOUSE_VAR)
+    if not warehouse or DATABASE_VAR in os.environ:
+        return
+    os.environ.setdefault("DBT_PROJECT_DIR", os.getcwd())
+    os.environ[DATABASE_VAR] = build_db_in_warehouse()
+    os.makedirs(warehouse, exist_ok=True)
+    os.chdir(warehouse)
+
+
 def main() -> None:
     if sys.argv[1:] == ["--version"]:
         sys.stdout.write(installed_versions())
@@ -113,6 +147,7 @@ def main() -> None:
         )
         sys.exit(ORPHANED_EXIT_CODE)
     dbt = real_dbt()
+    run_in_warehouse()
     # as subprocess.Popen leaves them for a child: Python ignores these, exec would keep that
     for name in ("SIGPIPE", "SIGXFSZ"):
         if hasattr(signal, name):
