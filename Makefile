@@ -79,8 +79,8 @@ test: setup sysdeps lint
 		$(SLOW_TESTS) tests
 
 lint: setup
-	$(BIN)/ruff check pipelines tests scripts
-	$(BIN)/ruff format --check pipelines tests scripts
+	$(BIN)/ruff check pipelines tests scripts benchmarks
+	$(BIN)/ruff format --check pipelines tests scripts benchmarks
 	$(BIN)/mypy
 	@# The dbt templater opens a database: give it an empty one of its own; and the
 	@# question list of the contracts, as every dbt run gets it (a config file of its own);

@@ -6,12 +6,18 @@ warehouse writes goes) say where things are; `ICTBENCH_POSTGRES_URL` (optional) 
 environment, from a `.env` file in the working directory, or from Dagster resource
 config. dbt reads the same warehouse path: `export_for_dbt` puts the absolute path into
 the environment that `dbt_project/profiles.yml` reads, so one place decides it.
+
+`ICTBENCH_CONTRACTS` (environment or `.env`; default the repository's `data_contracts/`)
+is the folder of the edition data contracts, e.g. the `contracts/` a generated scale
+landing zone brings along. `load_contracts_dir` reads it each time a contract default is
+taken (`pipelines/core/contracts.py`), so everything derived from the contracts (edition
+partitions, dbt vars, fingerprints) follows it; set it before the process starts.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +37,7 @@ LANDING_VAR = "ICTBENCH_LANDING"
 WAREHOUSE_VAR = "ICTBENCH_WAREHOUSE"
 POSTGRES_URL_VAR = "ICTBENCH_POSTGRES_URL"
 POSTGRES_READER_VAR = "ICTBENCH_POSTGRES_READER"
+CONTRACTS_VAR = "ICTBENCH_CONTRACTS"
 DEFAULT_POSTGRES_READER = "ictbench_reader"
 
 
@@ -120,6 +127,30 @@ def load_settings(
     environ: Mapping[str, str] | None = None, dotenv_path: Path | None = None
 ) -> Settings:
     """Read the settings: environment first, then `.env`, then the defaults."""
+    setting = _reader(environ, dotenv_path)
+    landing = setting(LANDING_VAR, str(SAMPLE_LANDING)) or ""
+    warehouse = setting(WAREHOUSE_VAR, "warehouse") or ""
+    return Settings(
+        landing=Path(landing).expanduser().resolve(),
+        warehouse=Path(warehouse).expanduser().resolve(),
+        postgres_url=setting(POSTGRES_URL_VAR, None),
+        postgres_reader_role=setting(POSTGRES_READER_VAR, DEFAULT_POSTGRES_READER) or "",
+    )
+
+
+def load_contracts_dir(
+    environ: Mapping[str, str] | None = None, dotenv_path: Path | None = None
+) -> Path:
+    """The folder of the edition data contracts: `ICTBENCH_CONTRACTS` (environment first,
+    then `.env`), else the repository's `data_contracts/`."""
+    configured = _reader(environ, dotenv_path)(CONTRACTS_VAR, None)
+    return Path(configured).expanduser().resolve() if configured else CONTRACTS_DIR
+
+
+def _reader(
+    environ: Mapping[str, str] | None, dotenv_path: Path | None
+) -> Callable[[str, str | None], str | None]:
+    """`setting(name, default)`: the environment first, then `.env`, then the default."""
     env = dict(os.environ if environ is None else environ)
     dotenv_file = dotenv_path if dotenv_path is not None else Path.cwd() / ".env"
     from_file = {k: v for k, v in dotenv_values(dotenv_file).items() if v is not None}
@@ -134,17 +165,15 @@ def load_settings(
             raise SettingsError(f"{name} is set but empty (in {source}); unset it or give a path")
         return value
 
-    landing = setting(LANDING_VAR, str(SAMPLE_LANDING)) or ""
-    warehouse = setting(WAREHOUSE_VAR, "warehouse") or ""
-    return Settings(
-        landing=Path(landing).expanduser().resolve(),
-        warehouse=Path(warehouse).expanduser().resolve(),
-        postgres_url=setting(POSTGRES_URL_VAR, None),
-        postgres_reader_role=setting(POSTGRES_READER_VAR, DEFAULT_POSTGRES_READER) or "",
-    )
+    return setting
 
 
 def export_for_dbt(settings: Settings) -> None:
-    """Hand the warehouse location to dbt (profiles.yml reads `ICTBENCH_WAREHOUSE`)."""
+    """Hand the warehouse location to dbt (profiles.yml reads `ICTBENCH_WAREHOUSE`); a
+    configured contracts folder goes along as an absolute path (a `.env` or a relative
+    path would not reach a child process with another working directory)."""
     os.environ[WAREHOUSE_VAR] = str(settings.warehouse)
     os.environ[LANDING_VAR] = str(settings.landing)
+    contracts = load_contracts_dir()
+    if contracts != CONTRACTS_DIR:
+        os.environ[CONTRACTS_VAR] = str(contracts)

@@ -17,6 +17,20 @@ properties and fixed zip entry timestamps.
 Besides the landing zone it writes `README.md` (what is where, the planted
 situations with their coordinates, the expected row accounting) and
 `expected.json` (the same knowledge, machine-readable, for tests).
+
+Scale runs (issue 12) write another landing zone, so they need `--out`:
+
+    .venv/bin/python scripts/generate_sample_data.py --out /tmp/scale \
+        --municipalities all --editions 2010-2024
+
+`--municipalities N` (`all` = 342) is a country of N municipalities on the newest
+division (a few formed by mergers within the range), every one taking part in every
+edition it exists in, without planted situations; `--editions FIRST-LAST` (default
+2019-2024; another range alone gives 160 municipalities). Editions before 2019 reuse the
+2019 questions and CSV layout (after 2024: the 2024 ones) under contracts of their own:
+`<out>/contracts/edition_YYYY.yaml` for every edition (the repository's own where it has
+one), for `ICTBENCH_CONTRACTS=<out>/contracts`. The population covers 1 January of every
+boekjaar (and of the last edition's year).
 """
 
 from __future__ import annotations
@@ -41,7 +55,9 @@ from openpyxl import Workbook
 SEED = 20190301
 EDITIONS: tuple[int, ...] = (2019, 2020, 2021, 2022, 2023, 2024)
 POP_YEARS: tuple[int, ...] = (2018, 2019, 2020, 2021, 2022, 2023, 2024)
-CSV_EDITIONS = frozenset({2019, 2020, 2021})
+# The editions survey-format.md describes. An edition outside them reuses the layout of the
+# nearest one (questions and file format): before 2019 the 2019 CSV, after 2024 the 2024 XLSX.
+LAYOUT_EDITIONS = (2019, 2024)
 ZIP_TIME = (2024, 7, 1, 12, 0, 0)
 
 # --------------------------------------------------------------------------------------
@@ -127,8 +143,19 @@ NUMERIC_KINDS = frozenset({"count", "fte", "amount", "percent", "score"})
 EXTRA_COLUMN = "opmerking"  # not a question: an unknown column, its remarks rejected cells
 
 
+def layout_edition(edition: int) -> int:
+    """The described edition whose questions and file format `edition` uses."""
+    return min(max(edition, LAYOUT_EDITIONS[0]), LAYOUT_EDITIONS[1])
+
+
+def is_csv_edition(edition: int) -> bool:
+    """CSV exported by Dutch Excel up to 2021, survey-tool XLSX from 2022."""
+    return edition <= 2021
+
+
 def questions_for(edition: int) -> list[Question]:
-    return [q for q in QUESTIONS if q.first <= edition and (q.last is None or edition <= q.last)]
+    e = layout_edition(edition)
+    return [q for q in QUESTIONS if q.first <= e and (q.last is None or e <= q.last)]
 
 
 def code_header(edition: int) -> str:
@@ -376,11 +403,14 @@ def peer_group(pop: int) -> str:
     return "250k+"
 
 
-def build_traits(munis: dict[str, Municipality]) -> dict[str, Traits]:
+def build_traits(munis: dict[str, Municipality], base_year: int = 2018) -> dict[str, Traits]:
+    """Each municipality's lasting traits, drawn by its code; its size from its own
+    population on 1 January `base_year` (or its latest one, if it ended before)."""
     traits: dict[str, Traits] = {}
     for code in sorted(munis):
         r = random.Random(f"{SEED}:traits:{code}")
-        pop = munis[code].own[2018] or 30_000.0
+        own = munis[code].own
+        pop = (own[base_year] if base_year in own else own[max(own)]) or 30_000.0
         small = pop < 20_000
         traits[code] = Traits(
             cost=lognorm(r, 0.16),
@@ -416,6 +446,17 @@ SAAS_SHARE = {2021: 0.35, 2022: 0.42, 2023: 0.49, 2024: 0.55}
 PCT_LOC = {2020: 40.0, 2021: 78.0, 2022: 86.0, 2023: 90.0, 2024: 93.0}
 
 
+def by_year(table: dict[int, float], year: int, growth: float) -> float:
+    """`table[year]`; outside the table extrapolated from its nearest year at `growth` a
+    year (editions before 2019 and after 2024, generated for scale runs only)."""
+    if year in table:
+        return table[year]
+    first, last = min(table), max(table)
+    if year < first:
+        return table[first] / (1 + growth) ** (first - year)
+    return table[last] * (1 + growth) ** (year - last)
+
+
 def poisson(rng: random.Random, lam: float) -> int:
     limit, k, p = math.exp(-lam), 0, 1.0
     while True:
@@ -430,7 +471,7 @@ def true_answers(code: str, edition: int, pop: int, t: Traits) -> dict[str, floa
     r = random.Random(f"{SEED}:answers:{code}:{edition}")
     by = edition - 1
     size = 1 + 0.07 * abs(math.log10(pop) - 4.6)
-    total = COST_PER_INH[by] * t.cost * size * lognorm(r, 0.04) * pop
+    total = by_year(COST_PER_INH, by, 0.025) * t.cost * size * lognorm(r, 0.04) * pop
     outs = clamp(t.outsourcing + r.gauss(0, 0.015), 0.12, 0.3)
     hire = clamp(t.hire + r.gauss(0, 0.015), 0.22, 0.38)
     personeel = 0.36 * lognorm(r, 0.06)
@@ -449,7 +490,7 @@ def true_answers(code: str, edition: int, pop: int, t: Traits) -> dict[str, floa
     if edition <= 2020:
         a["kosten_software"] = software
     else:
-        saas = clamp(SAAS_SHARE[edition] + r.gauss(0, 0.06), 0.1, 0.9)
+        saas = clamp(by_year(SAAS_SHARE, edition, 0.05) + r.gauss(0, 0.06), 0.1, 0.9)
         a["kosten_saas"] = software * saas
         a["kosten_licenties"] = software * (1 - saas)
     a["kosten_informatiebeveiliging"] = total * r.uniform(0.04, 0.07)
@@ -457,11 +498,11 @@ def true_answers(code: str, edition: int, pop: int, t: Traits) -> dict[str, floa
     fte_org = pop * 7.0 / 1000 * t.fte_org * (1 + 0.004 * (by - 2018)) * lognorm(r, 0.02)
     ict_fte = fte_org * t.ict_share * lognorm(r, 0.03)
     per100k = pop / 100_000
-    sec = per100k * SEC_PER_100K[edition] * t.sec * lognorm(r, 0.08)
-    priv = per100k * PRIV_PER_100K[edition] * t.priv * lognorm(r, 0.08)
+    sec = per100k * by_year(SEC_PER_100K, edition, 0.06) * t.sec * lognorm(r, 0.08)
+    priv = per100k * by_year(PRIV_PER_100K, edition, 0.15) * t.priv * lognorm(r, 0.08)
     data = 0.0
     if edition >= 2021 and edition > t.no_data_until:
-        data = per100k * DATA_PER_100K[edition] * t.data * lognorm(r, 0.1)
+        data = per100k * by_year(DATA_PER_100K, edition, 0.1) * t.data * lognorm(r, 0.1)
     own = {
         "fte_werkplekbeheer": 0.26,
         "fte_applicatiebeheer": 0.24,
@@ -474,8 +515,8 @@ def true_answers(code: str, edition: int, pop: int, t: Traits) -> dict[str, floa
     wsum = sum(weights.values())
     for k, v in weights.items():
         a[k] = remaining * v / wsum
-    if edition == 2019:
-        a["fte_informatiebeveiliging"] = sec + priv  # 2019: includes privacy
+    if edition <= 2019:
+        a["fte_informatiebeveiliging"] = sec + priv  # up to 2019: includes privacy
     else:
         a["fte_informatiebeveiliging"] = sec
         a["fte_privacy"] = priv
@@ -490,7 +531,7 @@ def true_answers(code: str, edition: int, pop: int, t: Traits) -> dict[str, floa
     a["aantal_applicaties"] = (150 + 450 * clamp(span, 0, 1)) * t.apps * 1.02 ** (by - 2018)
     if edition >= 2020:
         a["pct_plaatsonafhankelijk"] = clamp(
-            PCT_LOC[edition] + t.pct_offset + r.gauss(0, 4), 8, 100
+            by_year(PCT_LOC, edition, 0.01) + t.pct_offset + r.gauss(0, 4), 8, 100
         )
     if edition >= 2021:
         lam = min(36.0, (1.0 + 4.5 * per100k) * t.breaches)
@@ -639,7 +680,7 @@ class Builder:
         code_variant: str | None = None,
     ) -> dict[str, Cell]:
         r = self.rng
-        is_csv = edition in CSV_EDITIONS
+        is_csv = is_csv_edition(edition)
         factor = amount_factor(edition)
         m = self.munis[code]
         cells: dict[str, Cell] = {}
@@ -685,7 +726,7 @@ class Builder:
         if variant is None and noise and self.rng.random() < 0.14:
             variant = self.rng.choice(("digits", "zero", "lower_pad", "lower", "digits"))
         if variant == "digits":
-            if edition in CSV_EDITIONS:
+            if is_csv_edition(edition):
                 return Cell(str(int(code)), gm)
             return Cell(int(code), gm)  # Excel turned it into a number
         if variant == "zero":
@@ -781,7 +822,7 @@ class Builder:
     def resubmission(self, orig: Row, file: str, ts: datetime, changed: dict[str, float]) -> Row:
         """A copy of `orig` submitted at `ts` in `file`, with only `changed` answers differing."""
         e = orig.edition
-        is_csv = e in CSV_EDITIONS
+        is_csv = is_csv_edition(e)
         row = Row(e, file, orig.code, ts, dict(orig.cells))
         if ts != orig.ts:
             row.cells["ingediend_op"] = self.ts_cell(ts, False, is_csv)
@@ -806,10 +847,10 @@ class Builder:
 
     def build(self) -> None:
         self.choose_participants()
-        for edition in EDITIONS:
+        for edition in self.rows:
             getattr(self, f"_edition_{edition}")()
             for file, rows in self.rows[edition].items():
-                first = 2 if edition in CSV_EDITIONS else 3
+                first = 2 if is_csv_edition(edition) else 3
                 for i, row in enumerate(rows):
                     row.source_row = first + i
                 if file not in self.columns[edition]:
@@ -820,7 +861,7 @@ class Builder:
     def plant_code_variants(self) -> None:
         """List the first row of each code spelling per format, for tests."""
         seen: set[tuple[bool, str]] = set()
-        for edition in EDITIONS:
+        for edition in self.rows:
             col = code_header(edition)
             for file in sorted(self.rows[edition]):
                 for row in self.rows[edition][file]:
@@ -835,7 +876,7 @@ class Builder:
                         else "lower-case" if w.startswith("gm")
                         else ""
                     )  # fmt: skip
-                    key = (edition in CSV_EDITIONS, kind)
+                    key = (is_csv_edition(edition), kind)
                     if kind and key not in seen:
                         seen.add(key)
                         self.plant("x", f"code written as {kind}", row, col, f"read as {row.code}")
@@ -1159,7 +1200,7 @@ class Builder:
 
     # ---- what the warehouse must conclude --------------------------------------------
     def resolve(self) -> None:
-        for edition in EDITIONS:
+        for edition in self.rows:
             on = date(edition - 1, 1, 1)
             by_code: dict[str, list[Row]] = {}
             for file in sorted(self.rows[edition]):
@@ -1266,9 +1307,8 @@ def deterministic_zip(data: bytes, stamp: datetime) -> bytes:
     return out.getvalue()
 
 
-def write_reference(out: Path, munis: dict[str, Municipality]) -> dict[str, Any]:
-    ref = out / "reference"
-    (ref / "population").mkdir(parents=True, exist_ok=True)
+def write_division(ref: Path, munis: dict[str, Municipality]) -> None:
+    """`gemeentelijke-indeling.csv`: CBS layout, UTF-8 with BOM, LF."""
     provinces = dict(PROVINCES)
     lines = ["provinciecode;provincienaam;gemeentecode;gemeentenaam;begindatum;einddatum"]
     for m in sorted(munis.values(), key=lambda m: (m.province, m.code)):
@@ -1279,10 +1319,21 @@ def write_reference(out: Path, munis: dict[str, Municipality]) -> dict[str, Any]
     (ref / "gemeentelijke-indeling.csv").write_bytes(
         "\ufeff".encode() + ("\n".join(lines) + "\n").encode("utf-8")
     )
+
+
+def write_mergers(ref: Path, events: Iterable[tuple[date, str, str, float]]) -> None:
+    """`herindelingen.csv`: one row per old -> new pair."""
     lines = ["datum;oude_code;nieuwe_code;aandeel"]
-    for when, old, new, share in sorted(EVENTS):
+    for when, old, new, share in sorted(events):
         lines.append(f"{when.isoformat()};GM{old};GM{new};{share:.4f}")
     (ref / "herindelingen.csv").write_bytes(("\n".join(lines) + "\n").encode("utf-8"))
+
+
+def write_reference(out: Path, munis: dict[str, Municipality]) -> dict[str, Any]:
+    ref = out / "reference"
+    (ref / "population").mkdir(parents=True, exist_ok=True)
+    write_division(ref, munis)
+    write_mergers(ref, EVENTS)
 
     split_rows = {"NL01", "PV20", "PV27", "GM" + BIG, "GM" + R1, "GM" + NOPOP}
     files = {"cbs_03759ned_2018_2023.csv": POP_YEARS[:-1], "cbs_03759ned_2024.csv": POP_YEARS[-1:]}
@@ -1698,29 +1749,424 @@ quantiles are linear (numpy default).
 """
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Generate the sample landing zone.")
-    parser.add_argument("--out", default="sample_data", type=Path, help="landing zone to write")
-    args = parser.parse_args(argv)
-    out: Path = args.out
-    for sub in ("survey", "reference"):
-        if (out / sub).exists():
-            shutil.rmtree(out / sub)
-    out.mkdir(parents=True, exist_ok=True)
+# --------------------------------------------------------------------------------------
+# Scale runs: a country of N municipalities over a range of editions
+# --------------------------------------------------------------------------------------
+# `--municipalities N` and/or `--editions FIRST-LAST` write a different landing zone: no
+# planted situations (only the valid variants of ordinary rows: code spellings, "no
+# answer" tokens, Dutch notations, a few late submissions and corrections), every
+# municipality taking part in every edition it exists in, realistic figures, and the
+# data contracts of its editions in `<out>/contracts/` (ICTBENCH_CONTRACTS).
+
+ALL_MUNICIPALITIES = 342  # the real division on 1 January 2023
+DEFAULT_SCALE_MUNICIPALITIES = 160  # as many as the sample's fictitious country
+MAX_MUNICIPALITIES = 5000  # codes are GM + 4 digits
+REPO_CONTRACTS = Path(__file__).resolve().parents[1] / "data_contracts"
+
+# Peer-group sizes of the real division (342 municipalities, 1 January 2023) and the
+# population range per group on 1 January of the newest year; N scales the sizes.
+SCALE_BANDS: tuple[tuple[str, int, int, int], ...] = (
+    ("250k+", 255_000, 930_000, 4),
+    ("100k-250k", 101_000, 240_000, 29),
+    ("50k-100k", 51_000, 98_000, 56),
+    ("20k-50k", 20_300, 49_500, 166),
+    ("<20k", 4_500, 19_800, 87),
+)
+MERGERS_PER_MUNICIPALITY_YEAR = 0.012  # ~4 a year for 342: 431 in 2010, 342 in 2023
+LATE_SHARE, CORRECTION_SHARE = 0.04, 0.02
+
+
+def parse_editions(text: str) -> tuple[int, ...]:
+    """`2010-2024` (or one edition, `2021`) → the editions, ascending."""
+    match = re.fullmatch(r"\s*(\d{4})\s*(?:-\s*(\d{4})\s*)?", text)
+    if not match:
+        raise argparse.ArgumentTypeError(f"expected FIRST-LAST, e.g. 2010-2024, got {text!r}")
+    first = int(match.group(1))
+    last = int(match.group(2) or first)
+    if not 1950 <= first <= last <= 2099 or last - first >= 50:
+        raise argparse.ArgumentTypeError(f"editions {text!r}: need 1950 <= FIRST <= LAST <= 2099")
+    return tuple(range(first, last + 1))
+
+
+def parse_municipalities(text: str) -> int:
+    """`all` = 342 (the real division), or a number from 1 to MAX_MUNICIPALITIES."""
+    if text.strip().lower() == "all":
+        return ALL_MUNICIPALITIES
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number or 'all', got {text!r}") from None
+    if not 1 <= n <= MAX_MUNICIPALITIES:
+        raise argparse.ArgumentTypeError(f"municipalities: 1..{MAX_MUNICIPALITIES}, got {n}")
+    return n
+
+
+def band_counts(n: int) -> list[int]:
+    """SCALE_BANDS' sizes scaled to n municipalities (largest remainder)."""
+    exact = [band[3] * n / ALL_MUNICIPALITIES for band in SCALE_BANDS]
+    counts = [math.floor(x) for x in exact]
+    by_remainder = sorted(range(len(exact)), key=lambda i: (counts[i] - exact[i], i))
+    for i in by_remainder[: n - sum(counts)]:
+        counts[i] += 1
+    return counts
+
+
+Event = tuple[date, str, str, float]
+
+
+def build_scale_country(
+    n: int, editions: Sequence[int]
+) -> tuple[dict[str, Municipality], list[Event]]:
+    """n municipalities on the newest division (1 January of the last boekjaar); a few of
+    them formed by a merger of 2 or 3 predecessors on 1 January of a year in the range.
+    Own populations on 1 January from the first boekjaar to the last edition's year."""
+    rng = random.Random(f"{SEED}:scale:{n}:{editions[0]}-{editions[-1]}")
+    first_year, last_year = editions[0] - 1, editions[-1]
+    merger_years = list(range(first_year + 1, last_year))  # 1 January of a boekjaar
+    per_year = max(1, round(n * MERGERS_PER_MUNICIPALITY_YEAR)) if n >= 20 else 0
+    top = 2000 if n + 3 * per_year * len(merger_years) <= 1900 else 10000
+    spare = min(3 * per_year * len(merger_years), top - 3 - n)
+    codes = rng.sample(range(3, top), n + spare)
+    names = NameMaker(rng)
+    first_day = date(first_year, 1, 1)
+    begins = [min(d, first_day) for d in [date(1970, 1, 1)] * 14 + [date(2001, 1, 1)]]
+    prov_codes = [p for p, _ in PROVINCES]
+    munis: dict[str, Municipality] = {}
+    years = range(first_year, last_year + 1)
+    for (_band, lo, hi, _), count in zip(SCALE_BANDS, band_counts(n), strict=True):
+        for _ in range(count):
+            code = f"{codes.pop():04d}"
+            prov = rng.choices(prov_codes, weights=PROVINCE_WEIGHTS)[0]
+            m = Municipality(code, names.new(), prov, rng.choice(begins), None)
+            m.own[last_year] = math.exp(rng.uniform(math.log(lo), math.log(hi)))
+            growth = clamp(rng.gauss(0.005, 0.0025), -0.002, 0.011)
+            for y in reversed(years[:-1]):
+                m.own[y] = m.own[y + 1] / (1 + growth + rng.gauss(0, 0.0007))
+            munis[code] = m
+    events: list[Event] = []
+    # mergers form mid-sized municipalities (predecessors of a few thousand and more)
+    candidates = sorted(c for c, m in munis.items() if 15_000 <= m.own[last_year] < 100_000)
+    rng.shuffle(candidates)
+    for year in merger_years:
+        on = date(year, 1, 1)
+        for _ in range(per_year):
+            if not candidates or len(codes) < 3:
+                break
+            new = munis[candidates.pop()]
+            new.begin = on
+            parts = 2 if rng.random() < 0.6 else 3
+            weights = [rng.uniform(0.5, 1.5) for _ in range(parts)]
+            for w in weights:
+                old = Municipality(
+                    f"{codes.pop():04d}", names.new(), new.province, rng.choice(begins), on
+                )
+                share = w / sum(weights)
+                old.own = {y: v * share for y, v in new.own.items() if y < year}
+                munis[old.code] = old
+                events.append((on, old.code, new.code, 1.0))
+            new.own = {y: v for y, v in new.own.items() if y >= year}
+    return munis, events
+
+
+class NameMaker:
+    """Invented, unique municipality names."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.used: set[str] = set()
+
+    def new(self) -> str:
+        r = self.rng
+        while True:
+            name = r.choice(ROOTS) + r.choice(SUFFIXES)
+            if r.random() < 0.12:
+                name = r.choice(PREFIXES) + name
+            if name not in self.used:
+                self.used.add(name)
+                return name
+
+
+class ScaleBuilder(Builder):
+    """Every municipality existing on 1 January of the boekjaar submits once in the main
+    export; a few late (`nalevering_E`), a few corrected later (`correctie_E`)."""
+
+    PLAN: dict[str, tuple[int, ...]] = {}  # noqa: RUF012 (no boundary-history roles)
+
+    def __init__(self, munis: dict[str, Municipality], editions: Sequence[int]) -> None:
+        self.munis = munis
+        self.traits = build_traits(munis, base_year=editions[-1])
+        self.rng = random.Random(f"{SEED}:scale:survey:{len(munis)}")
+        self.rows = {e: {} for e in editions}
+        self.columns = {e: {} for e in editions}
+        self.planted = []
+        self.participants = {}
+
+    def pop(self, code: str, year: int) -> int:
+        return round(self.munis[code].own[year])
+
+    def build(self) -> None:
+        for e in self.rows:
+            codes = existing(self.munis, date(e - 1, 1, 1))
+            self.participants[e] = codes
+            ext = "csv" if is_csv_edition(e) else "xlsx"
+            export, late_file, corr_file = (
+                f"{kind}_{e}.{ext}" for kind in ("export", "nalevering", "correctie")
+            )
+            late = [c for c in codes if self.rng.random() < LATE_SHARE]
+            main = self.main_rows(e, export, [c for c in codes if c not in late], self.MAIN)
+            corrections = []
+            for orig in main:
+                if self.rng.random() >= CORRECTION_SHARE:
+                    continue
+                code = (orig.code or "")[2:]
+                ans = true_answers(code, e, self.pop(code, e - 1), self.traits[code])
+                changed = {
+                    q: ans[q] * self.rng.uniform(0.85, 1.2)
+                    for q in ("kosten_hardware", "kosten_overig")
+                }
+                ts = self.timestamp(e, *self.LATE)
+                corrections.append(self.resubmission(orig, corr_file, ts, changed))
+            files = {export: self.by_time(main)}
+            if late:
+                files[late_file] = self.by_time(self.main_rows(e, late_file, late, self.LATE))
+            if corrections:
+                files[corr_file] = self.by_time(corrections)
+            self.rows[e] = files
+            for file, rows in files.items():
+                first = 2 if is_csv_edition(e) else 3
+                for i, row in enumerate(rows):
+                    row.source_row = first + i
+                self.columns[e][file] = [q.code for q in questions_for(e)]
+        self.resolve()
+
+
+def contract_text(edition: int, source: Path = REPO_CONTRACTS) -> str:
+    """The data contract of `edition`: the repository's own where it has one; otherwise
+    that of its layout edition (2019 before, 2024 after), made this edition's."""
+    own = source / f"edition_{edition}.yaml"
+    if own.is_file():
+        return own.read_text(encoding="utf-8")
+    layout = layout_edition(edition)
+    text = (source / f"edition_{layout}.yaml").read_text(encoding="utf-8")
+    generated = f"generated for scale runs with the questions and file layout of {layout}"
+
+    def sub(pattern: str, replacement: str, *, required: bool = True) -> None:
+        nonlocal text
+        text, count = re.subn(pattern, lambda _m: replacement, text, flags=re.MULTILINE)
+        if count > 1 or (required and count != 1):
+            raise SystemExit(f"{source}/edition_{layout}.yaml: {pattern!r} found {count}x")
+
+    first_line = text.splitlines()[0]
+    schema = first_line[first_line.index("Schema:") :] if "Schema:" in first_line else ""
+    sub(
+        r"^# Data contract for benchmark edition .*$",
+        f"# Data contract for benchmark edition {edition} (boekjaar {edition - 1}), "
+        f"{generated}. {schema}".rstrip(),
+    )
+    sub(r'^contract_version: "[^"]*"$', f'contract_version: "{edition}.1"')
+    sub(r"^edition: \d{4}$", f"edition: {edition}")
+    sub(r"^boekjaar: \d{4}$", f"boekjaar: {edition - 1}")
+    described = re.search(r'^description: "([^"]*)"$', text, flags=re.MULTILINE)
+    before = described.group(1) if described else ""
+    sub(r'^description: "[^"]*"$', f'description: "{generated.capitalize()}. {before}"')
+    if edition < layout:
+        sub(
+            r'^    note: "In 2019 this includes privacy \(not comparable with later editions\)\."$',
+            '    note: "Up to 2019 this includes privacy (not comparable with editions from '
+            '2020)."',
+            required=False,
+        )
+    return text
+
+
+def write_contracts(out: Path, editions: Iterable[int]) -> None:
+    folder = out / "contracts"
+    folder.mkdir(parents=True, exist_ok=True)
+    for e in editions:
+        (folder / f"edition_{e}.yaml").write_text(contract_text(e), encoding="utf-8")
+
+
+def write_scale_reference(
+    out: Path, munis: dict[str, Municipality], events: list[Event], years: Sequence[int]
+) -> None:
+    """Division, mergers and one CBS 03759ned export with every year's totals (NL01, the
+    12 provinces, every municipality existing on 1 January; men/women for NL01 only)."""
+    ref = out / "reference"
+    (ref / "population").mkdir(parents=True, exist_ok=True)
+    write_division(ref, munis)
+    write_mergers(ref, events)
+    rng = random.Random(f"{SEED}:scale:sexes")
+    lines = [
+        '"ID";"Geslacht";"Leeftijd";"BurgerlijkeStaat";"RegioS";"Perioden";"BevolkingOp1Januari_1"'
+    ]
+
+    def add(sex: str, region: str, year: int, value: int) -> None:
+        lines.append(
+            f'"{len(lines) - 1}";"{sex}";"10000";"T001019";"{region}  ";"{year}JJ00";"{value}"'
+        )
+
+    per_year = {
+        y: {c: round(munis[c].own[y]) for c in existing(munis, date(y, 1, 1))} for y in years
+    }
+    for year in years:
+        add("T001038", "NL01", year, sum(per_year[year].values()))
+    for prov, _ in PROVINCES:
+        for year in years:
+            total = sum(v for c, v in per_year[year].items() if munis[c].province == prov)
+            add("T001038", f"PV{prov}", year, total)
+    for code in sorted(munis):
+        for year in years:
+            if code in per_year[year]:
+                add("T001038", "GM" + code, year, per_year[year][code])
+    for year in years:
+        total = sum(per_year[year].values())
+        men = round(total * rng.uniform(0.492, 0.503))
+        add("3000", "NL01", year, men)
+        add("4000", "NL01", year, total - men)
+    name = f"cbs_03759ned_{years[0]}_{years[-1]}.csv"
+    (ref / "population" / name).write_bytes(("\r\n".join(lines) + "\r\n").encode())
+
+
+def summarise_scale(b: ScaleBuilder, out: Path, n: int, events: list[Event]) -> None:
+    """`expected.json` (row accounting and participants per edition) and a short README."""
+    editions: dict[str, Any] = {}
+    table = [
+        "| edition | layout | files | rows | loaded | superseded | " + " | ".join(GROUPS) + " |",
+        "| --- | --- | --- | ---: | ---: | ---: |" + " ---: |" * len(GROUPS),
+    ]
+    for e, files in b.rows.items():
+        counts = {
+            file: {"rows": len(rows)}
+            | {s: sum(1 for r in rows if r.status == s) for s in ("loaded", "superseded")}
+            for file, rows in sorted(files.items())
+        }
+        loaded = [r for rows in files.values() for r in rows if r.status == "loaded"]
+        groups = {g: 0 for g in GROUPS}
+        for r in loaded:
+            groups[b.group((r.code or "")[2:], e)] += 1
+        totals = {k: sum(c[k] for c in counts.values()) for k in ("rows", "loaded", "superseded")}
+        editions[str(e)] = {
+            "boekjaar": e - 1,
+            "layout": layout_edition(e),
+            "files": counts,
+            "totals": totals,
+            "loaded_per_peer_group": groups,
+        }
+        table.append(
+            f"| {e} | {layout_edition(e)} | {len(files)} | {totals['rows']} | "
+            f"{totals['loaded']} | {totals['superseded']} | "
+            + " | ".join(str(groups[g]) for g in GROUPS)
+            + " |"
+        )
+    expected = {
+        "generator": "scripts/generate_sample_data.py",
+        "seed": SEED,
+        "kind": "scale",
+        "municipalities": n,
+        "editions": editions,
+        "mergers": [
+            {"date": d.isoformat(), "old": "GM" + o, "new": "GM" + w, "share": s}
+            for d, o, w, s in sorted(events)
+        ],
+    }
+    (out / "expected.json").write_text(
+        json.dumps(expected, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    first, last = min(b.rows), max(b.rows)
+    readme = SCALE_README.format(
+        n=n, first=first, last=last, mergers=len({(d, w) for d, _, w, _ in events}),
+        table="\n".join(table),
+    )  # fmt: skip
+    (out / "README.md").write_text(readme, encoding="utf-8")
+
+
+SCALE_README = """\
+# Scale landing zone (fictitious, generated)
+
+`scripts/generate_sample_data.py --municipalities {n} --editions {first}-{last}`: {n}
+municipalities on the newest division, {mergers} of them formed by a merger within the
+range (`reference/herindelingen.csv`); every municipality that exists on 1 January of an
+edition's boekjaar submits in that edition. No planted errors: only valid variants
+(code spellings, "no answer" tokens, Dutch notations), a few late submissions and
+corrections. Editions before 2019 use the 2019 questions and CSV layout, editions after
+2024 the 2024 ones, each under a contract of its own in `contracts/`:
+
+```
+ICTBENCH_CONTRACTS=<this folder>/contracts ICTBENCH_LANDING=<this folder> \\
+    ICTBENCH_WAREHOUSE=/tmp/scalewh .venv/bin/ictbench refresh --no-pdf
+```
+
+{table}
+"""
+
+
+def write_sample(out: Path) -> None:
+    """The bundled sample: the fictitious country, 2019-2024, with its planted situations."""
     munis = build_country(random.Random(f"{SEED}:country"))
     write_reference(out, munis)
     builder = Builder(munis)
     builder.build()
-    for e in EDITIONS:
+    write_survey(out, builder)
+    summarise(builder, out)
+
+
+def write_scale(out: Path, n: int, editions: Sequence[int]) -> None:
+    munis, events = build_scale_country(n, editions)
+    years = list(range(editions[0] - 1, editions[-1] + 1))
+    write_scale_reference(out, munis, events, years)
+    builder = ScaleBuilder(munis, editions)
+    builder.build()
+    write_survey(out, builder)
+    write_contracts(out, editions)
+    summarise_scale(builder, out, n, events)
+
+
+def write_survey(out: Path, builder: Builder) -> None:
+    for e, files in builder.rows.items():
         folder = out / "survey" / str(e)
         folder.mkdir(parents=True, exist_ok=True)
-        for file, rows in builder.rows[e].items():
+        for file, rows in files.items():
             cols = builder.columns[e][file]
-            if e in CSV_EDITIONS:
+            if is_csv_edition(e):
                 write_csv(folder / file, cols, rows)
             else:
                 write_xlsx(folder / file, e, cols, rows)
-    summarise(builder, out)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Generate the sample landing zone.")
+    parser.add_argument(
+        "--out", type=Path, help="landing zone to write (default: sample_data; a scale run "
+        "needs it)"
+    )  # fmt: skip
+    parser.add_argument(
+        "--municipalities",
+        type=parse_municipalities,
+        metavar="N|all",
+        help=f"a scale run: N municipalities ('all' = {ALL_MUNICIPALITIES}), each taking part "
+        "in every edition, no planted situations",
+    )
+    parser.add_argument(
+        "--editions",
+        type=parse_editions,
+        metavar="FIRST-LAST",
+        help="editions, e.g. 2010-2024 (default 2019-2024); another range is a scale run "
+        f"(of {DEFAULT_SCALE_MUNICIPALITIES} municipalities unless --municipalities says)",
+    )
+    args = parser.parse_args(argv)
+    editions: tuple[int, ...] = args.editions or EDITIONS
+    sample = args.municipalities is None and editions == EDITIONS
+    if not sample and args.out is None:
+        parser.error("a scale run (--municipalities, --editions) needs --out")
+    out: Path = args.out or Path("sample_data")
+    for sub in ("survey", "reference", "contracts"):
+        if (out / sub).exists():
+            shutil.rmtree(out / sub)
+    out.mkdir(parents=True, exist_ok=True)
+    if sample:
+        write_sample(out)
+    else:
+        write_scale(out, args.municipalities or DEFAULT_SCALE_MUNICIPALITIES, editions)
     print(f"wrote {out}")
 
 

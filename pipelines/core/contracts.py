@@ -32,7 +32,8 @@ from pydantic import (
     model_validator,
 )
 
-from pipelines.settings import CONTRACTS_DIR
+from pipelines.settings import CONTRACTS_DIR as CONTRACTS_DIR  # the repository's own
+from pipelines.settings import load_contracts_dir
 
 CONTRACT_FILE_PATTERN: Final = re.compile(r"^edition_(\d{4})\.yaml$")
 SCHEMA_VERSION: Final = 1
@@ -219,13 +220,17 @@ class EditionContract:
         return column.header
 
 
+# `contracts_dir=None` below means the configured folder (ICTBENCH_CONTRACTS, default
+# data_contracts/), read at each call.
+
+
 def contract_path(edition: int, contracts_dir: Path | None = None) -> Path:
-    return (contracts_dir or CONTRACTS_DIR) / f"edition_{edition}.yaml"
+    return (contracts_dir or load_contracts_dir()) / f"edition_{edition}.yaml"
 
 
 def available_editions(contracts_dir: Path | None = None) -> list[int]:
     """Editions with a contract file, ascending."""
-    directory = contracts_dir or CONTRACTS_DIR
+    directory = contracts_dir or load_contracts_dir()
     if not directory.is_dir():
         return []
     editions = []

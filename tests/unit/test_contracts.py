@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -16,9 +17,18 @@ from pipelines.core.contracts import (
     EditionContract,
     all_numeric_questions,
     available_editions,
+    contract_path,
     load_all_contracts,
     load_contract,
     questionnaire_order,
+)
+from pipelines.orchestration.dbt_args import dbt_vars
+from pipelines.settings import (
+    CONTRACTS_VAR,
+    SettingsError,
+    export_for_dbt,
+    load_contracts_dir,
+    load_settings,
 )
 
 SPEC_QUESTIONS = {  # numeric questions: header -> (first edition, last edition)
@@ -181,6 +191,63 @@ def test_a_new_edition_needs_only_a_contract_file(tmp_path: Path) -> None:
     assert available_editions(directory)[-1] == 2025
     contract = load_contract(2025, directory)
     assert contract.boekjaar == 2024 and contract.required_headers[0] == "cbs_code"
+
+
+# ----------------------------------------------------------------------- ICTBENCH_CONTRACTS
+
+
+def _contracts_like_2019(directory: Path, *editions: int) -> Path:
+    directory.mkdir(parents=True)
+    for edition in editions:
+        document = yaml.safe_load((CONTRACTS_DIR / "edition_2019.yaml").read_text("utf-8"))
+        document.update(edition=edition, boekjaar=edition - 1, contract_version=f"{edition}.1")
+        path = directory / f"edition_{edition}.yaml"
+        path.write_text(yaml.safe_dump(document), encoding="utf-8")
+    return directory
+
+
+def test_ictbench_contracts_names_the_contracts_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    directory = _contracts_like_2019(tmp_path / "contracts", 2017, 2019)
+    monkeypatch.chdir(tmp_path)  # no .env from the working directory
+    monkeypatch.setenv(CONTRACTS_VAR, str(directory))
+    assert load_contracts_dir() == directory
+    assert available_editions() == [2017, 2019]
+    assert contract_path(2017) == directory / "edition_2017.yaml"
+    assert load_contract(2017).boekjaar == 2016
+    assert set(load_all_contracts()) == {2017, 2019}
+    questions = load_contract(2019).numeric_questions
+    assert all_numeric_questions() == questions
+    assert dbt_vars() == {"survey_questions": list(questions)}  # dbt follows, unchanged
+
+    monkeypatch.delenv(CONTRACTS_VAR)
+    assert load_contracts_dir() == CONTRACTS_DIR
+    assert available_editions() == [2019, 2020, 2021, 2022, 2023, 2024]
+    assert contract_path(2021) == CONTRACTS_DIR / "edition_2021.yaml"
+
+
+def test_ictbench_contracts_from_dotenv_reaches_dbt_as_an_absolute_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _contracts_like_2019(tmp_path / "mine", 2018)
+    (tmp_path / ".env").write_text(f"{CONTRACTS_VAR}=mine\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    for name in (CONTRACTS_VAR, "ICTBENCH_LANDING", "ICTBENCH_WAREHOUSE"):
+        monkeypatch.setenv(name, "restored after the test")
+        monkeypatch.delenv(name)
+    assert available_editions() == [2018]
+    export_for_dbt(load_settings())
+    assert os.environ[CONTRACTS_VAR] == str((tmp_path / "mine").resolve())
+
+
+def test_ictbench_contracts_set_but_empty_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(CONTRACTS_VAR, " ")
+    with pytest.raises(SettingsError, match=f"{CONTRACTS_VAR} is set but empty"):
+        available_editions()
 
 
 def _broken(tmp_path: Path, mutate: object) -> Path:
