@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import shutil
 import subprocess
 import threading
 import time
@@ -55,6 +56,27 @@ def test_validate_prints_every_finding(tmp_path: Path, small_landing: Path) -> N
     assert "row 4, column tevredenheid_ict" in result.stdout
     assert "row 9, column gemeentecode" in result.stdout
     assert not (tmp_path / "w" / "build").exists()  # nothing loaded
+
+
+def test_an_edition_without_a_contract_names_the_contracts_folder(
+    tmp_path: Path, small_landing: Path
+) -> None:
+    """The refusal names the folder the contracts are read from (`ICTBENCH_CONTRACTS`)."""
+    (small_landing / "survey" / "2030").mkdir()
+    (small_landing / "survey" / "2030" / "export_2030.csv").write_bytes(b"x\r\n")
+    contracts = tmp_path / "contracts"
+    contracts.mkdir()
+    shutil.copy(REPO_ROOT / "data_contracts" / "edition_2021.yaml", contracts)
+    env = os.environ | {
+        "ICTBENCH_LANDING": str(small_landing),
+        "ICTBENCH_WAREHOUSE": str(tmp_path / "w"),
+        "ICTBENCH_CONTRACTS": str(contracts),
+    }
+    result = run_ictbench(["refresh"], env)
+    assert result.returncode == 2
+    assert "no data contract for edition(s) 2030" in result.stderr
+    assert f"add {contracts}/edition_<YYYY>.yaml" in result.stderr
+    assert not (tmp_path / "w" / "build").exists()
 
 
 def test_release_lifecycle_readers_concurrency_and_a_blocked_refresh(

@@ -101,7 +101,7 @@ def refresh(editions: Sequence[int] | None, pdf: bool = True) -> int:
     from dagster import DagsterInstance
 
     from pipelines.cli.status import build_notice_lines
-    from pipelines.core.contracts import available_editions
+    from pipelines.core.contracts import available_editions, contract_path
     from pipelines.orchestration.refresh import prepare_dagster_home, run_refresh
     from pipelines.warehouse.landing import editions_in_landing
 
@@ -128,8 +128,8 @@ def refresh(editions: Sequence[int] | None, pdf: bool = True) -> int:
     if no_contract:
         _err(
             f"ictbench: no data contract for edition(s) {_editions_text(no_contract)} "
-            "of the landing zone (add data_contracts/edition_<YYYY>.yaml, or move its "
-            "files out of the landing zone)"
+            f"of the landing zone (add {contract_path(no_contract[0]).parent}/"
+            "edition_<YYYY>.yaml, or move its files out of the landing zone)"
         )
         return 2
 

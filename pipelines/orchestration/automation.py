@@ -24,7 +24,7 @@ from dagster import (
     sensor,
 )
 
-from pipelines.core.contracts import available_editions
+from pipelines.core.contracts import available_editions, contract_path
 from pipelines.orchestration.jobs import REFRESH_JOB, TRIGGER_TAG
 from pipelines.orchestration.partitions import range_tags
 from pipelines.settings import Settings, load_settings
@@ -77,7 +77,7 @@ def landing_zone_sensor(context: SensorEvaluationContext) -> RunRequest | SkipRe
         if edition not in known:
             context.log.warning(
                 f"edition {edition} is in the landing zone but has no data contract "
-                f"(data_contracts/edition_{edition}.yaml); not loaded"
+                f"({contract_path(edition)}); not loaded"
             )
     if refresh_running(settings):
         return SkipReason("a refresh of this warehouse is running; looking again at the next tick")
