@@ -244,7 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-pdf",
         dest="pdf",
         action="store_false",
-        help="write the HTML reports but not their PDFs (a PDF costs ~0.5 s per municipality)",
+        help="write the HTML reports but not their PDFs (a PDF costs ~0.3 s CPU per report)",
     )
     validate_cmd = commands.add_parser(
         "validate", help="check one survey file against its edition's contract (loads nothing)"
