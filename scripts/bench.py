@@ -37,6 +37,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -150,8 +151,9 @@ MEMORY_TARGET_MB = 1024.0
 @dataclass
 class Timed:
     seconds: float
-    peak_mb: float | None
+    peak_mb: float | None  # the largest single process (`/usr/bin/time -v`)
     output: str
+    tree_peak_mb: float | None = None  # the whole process tree at once (sampled PSS)
 
 
 def peak_mb(output: str) -> float | None:
@@ -161,20 +163,63 @@ def peak_mb(output: str) -> float | None:
     return int(found[-1]) / 1024 if found else None
 
 
+def tree_pss_kb(pid: int) -> int:
+    """The proportional set size of `pid` and all its descendants now (Linux /proc), in
+    kB: memory shared between them (libraries, fork) is counted once."""
+    total, pending = 0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            rollup = Path(f"/proc/{current}/smaps_rollup").read_text()
+            total += int(re.search(r"^Pss:\s+(\d+) kB", rollup, re.M)[1])  # type: ignore[index]
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, TypeError):
+            continue  # exited meanwhile
+    return total
+
+
+class TreeMemory:
+    """Samples the process tree's PSS every 0.2 s while a command runs; its peak."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.peak_kb = pid, 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.sample, daemon=True)
+        self.thread.start()
+
+    def sample(self) -> None:
+        while not self.stop.wait(0.2):
+            self.peak_kb = max(self.peak_kb, tree_pss_kb(self.pid))
+
+    def done(self) -> float | None:
+        self.stop.set()
+        self.thread.join()
+        return self.peak_kb / 1024 if self.peak_kb else None
+
+
 def timed(command: list[str], env: dict[str, str] | None = None) -> Timed:
-    """Run `command` to its end; its wall time and peak memory. A failure stops the bench."""
+    """Run `command` to its end; its wall time and peak memory (largest process, and the
+    whole tree at once). A failure stops the bench."""
     if Path("/usr/bin/time").exists():
         command = ["/usr/bin/time", "-v", *command]
     started = time.perf_counter()
-    done = subprocess.run(
-        command, env=env or os.environ.copy(), capture_output=True, text=True, check=False
+    process = subprocess.Popen(
+        command,
+        env=env or os.environ.copy(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
+    memory = TreeMemory(process.pid) if Path("/proc/self/smaps_rollup").exists() else None
+    stdout, stderr = process.communicate()
     seconds = time.perf_counter() - started
-    output = done.stdout + done.stderr
-    if done.returncode != 0:
+    tree_peak = memory.done() if memory is not None else None
+    output = stdout + stderr
+    if process.returncode != 0:
         sys.stderr.write(output[-6000:])
-        raise SystemExit(f"failed ({done.returncode}): {' '.join(command)}")
-    return Timed(seconds, peak_mb(output), output)
+        raise SystemExit(f"failed ({process.returncode}): {' '.join(command)}")
+    return Timed(seconds, peak_mb(output), output, tree_peak)
 
 
 def refresh_env(landing: Path, warehouse: Path, contracts: Path | None = None) -> dict[str, str]:
@@ -350,7 +395,7 @@ def print_incremental(edition: int = 2023) -> None:
         f"{verdict} the target of 1/3"
     )
     for stage, seconds in stage_seconds(one.output).items():
-        print(f"  {stage:<24} {seconds:6.1f} s")
+        print(f"  {stage:<30} {seconds:6.1f} s")
     print(
         "release after it     "
         + (
@@ -387,18 +432,25 @@ def print_scale(municipalities: str = "342") -> None:
             shutil.rmtree(warehouse, ignore_errors=True)
         editions = last - first + 1
         figures[editions] = run
-        peak = f"{run.peak_mb:6.0f} MB" if run.peak_mb is not None else "     ? MB"
-        print(f"{editions:2d} editions          {run.seconds:8.1f} s   peak memory {peak}")
+        peak = f"{run.peak_mb:.0f} MB" if run.peak_mb is not None else "?"
+        tree = f"{run.tree_peak_mb:.0f} MB" if run.tree_peak_mb is not None else "?"
+        print(
+            f"{editions:2d} editions          {run.seconds:8.1f} s   peak memory {peak} "
+            f"(largest process), {tree} (all processes at once)"
+        )
         for stage, seconds in stage_seconds(run.output).items():
-            print(f"  {stage:<24} {seconds:6.1f} s")
+            print(f"  {stage:<30} {seconds:6.1f} s")
     small, large = figures[6], figures[15]
     growth = large.seconds / small.seconds
     linear = "at most linear" if growth <= 15 / 6 else "MORE than linear"
     print(f"15 vs 6 editions     {growth:8.2f} x   ({linear}: editions grew 2.5x)")
-    peaks = [t.peak_mb for t in figures.values() if t.peak_mb is not None]
-    if peaks:
+    peaks = [max(t.peak_mb or 0, t.tree_peak_mb or 0) for t in figures.values()]
+    if any(peaks):
         verdict = "meets" if max(peaks) <= MEMORY_TARGET_MB else "MISSES"
-        print(f"peak memory          {max(peaks):8.0f} MB  {verdict} the target of 1 GB")
+        print(
+            f"peak memory          {max(peaks):8.0f} MB  {verdict} the target of 1 GB "
+            "(the larger of the two figures)"
+        )
 
 
 SECTIONS: dict[str, Callable[[], None]] = {
