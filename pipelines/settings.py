@@ -32,6 +32,8 @@ CONTRACTS_DIR = REPO_ROOT / "data_contracts"
 DB_FILE = "ictbench.duckdb"
 PUBLISHED_LINK = "published"
 RELEASES_FOLDER = "releases"
+# The private build database, relative to the warehouse (dbt is handed this path).
+BUILD_DB = Path("build") / DB_FILE
 
 LANDING_VAR = "ICTBENCH_LANDING"
 WAREHOUSE_VAR = "ICTBENCH_WAREHOUSE"
@@ -82,11 +84,11 @@ class Settings:
     @property
     def build_dir(self) -> Path:
         """Private build area: only ictbench's own processes open it."""
-        return self.warehouse / "build"
+        return self.build_db.parent
 
     @property
     def build_db(self) -> Path:
-        return self.build_dir / DB_FILE
+        return self.warehouse / BUILD_DB
 
     @property
     def releases_dir(self) -> Path:

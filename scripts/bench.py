@@ -312,9 +312,10 @@ def print_floor(rounds: int = 3) -> None:
     # dbt on the project, selecting nothing: start-up, profile, (partial) parse, adapter.
     with tempfile.TemporaryDirectory(prefix="ictbench-bench-dbt-") as tmp:
         env = refresh_env(REPO / "sample_data", Path(tmp))
-        (Path(tmp) / "build").mkdir()
-        sys.path.insert(0, str(REPO))
         from pipelines.orchestration.dbt_args import dbt_vars
+        from pipelines.settings import BUILD_DB
+
+        (Path(tmp) / BUILD_DB).parent.mkdir()
 
         command = [
             str(REPO / ".venv" / "bin" / "dbt"),

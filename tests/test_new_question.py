@@ -17,8 +17,9 @@ import duckdb
 import pytest
 import yaml
 
-from pipelines.core.contracts import CONTRACTS_DIR, all_numeric_questions, load_contract
+from pipelines.core.contracts import all_numeric_questions, load_contract
 from pipelines.orchestration.dbt_args import dbt_build_args
+from pipelines.settings import CONTRACTS_DIR
 from pipelines.warehouse.dev_fixture import write_fixture
 from tests.conftest import run_dbt
 

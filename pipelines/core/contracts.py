@@ -32,7 +32,6 @@ from pydantic import (
     model_validator,
 )
 
-from pipelines.settings import CONTRACTS_DIR as CONTRACTS_DIR  # the repository's own
 from pipelines.settings import load_contracts_dir
 
 CONTRACT_FILE_PATTERN: Final = re.compile(r"^edition_(\d{4})\.yaml$")

@@ -33,7 +33,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
-from pipelines.settings import WAREHOUSE_VAR
+from pipelines.settings import BUILD_DB, WAREHOUSE_VAR
 
 PARENT_PID_VAR = "ICTBENCH_DBT_PARENT_PID"
 # The build database as dbt_project/profiles.yml reads it (relative to dbt's working
@@ -107,14 +107,6 @@ def installed_versions() -> str:
     )
 
 
-def build_db_in_warehouse() -> str:
-    """The build database's path inside a warehouse (pipelines/settings.py decides it)."""
-    from pipelines.settings import Settings
-
-    probe = Settings(landing=Path("/"), warehouse=Path("/warehouse"))
-    return str(probe.build_db.relative_to(probe.warehouse))
-
-
 def run_in_warehouse() -> None:
     """dbt's working directory becomes the warehouse (`ICTBENCH_WAREHOUSE`), its build
     database a path relative to it (`DATABASE_VAR`), and its project the folder it was
@@ -127,7 +119,7 @@ def run_in_warehouse() -> None:
     if not warehouse or DATABASE_VAR in os.environ:
         return
     os.environ.setdefault("DBT_PROJECT_DIR", os.getcwd())
-    os.environ[DATABASE_VAR] = build_db_in_warehouse()
+    os.environ[DATABASE_VAR] = str(BUILD_DB)
     os.makedirs(warehouse, exist_ok=True)
     os.chdir(warehouse)
 

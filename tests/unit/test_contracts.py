@@ -12,7 +12,6 @@ import pytest
 import yaml
 
 from pipelines.core.contracts import (
-    CONTRACTS_DIR,
     ContractError,
     EditionContract,
     all_numeric_questions,
@@ -24,6 +23,7 @@ from pipelines.core.contracts import (
 )
 from pipelines.orchestration.dbt_args import dbt_vars
 from pipelines.settings import (
+    CONTRACTS_DIR,
     CONTRACTS_VAR,
     SettingsError,
     export_for_dbt,

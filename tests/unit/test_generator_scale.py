@@ -15,7 +15,7 @@ from types import ModuleType
 
 import pytest
 
-from pipelines.core.contracts import CONTRACTS_DIR, available_editions, load_contract
+from pipelines.core.contracts import available_editions, load_contract
 from pipelines.core.reference_data import (
     check_mergers,
     load_mergers,
@@ -24,6 +24,7 @@ from pipelines.core.reference_data import (
     municipalities_on,
 )
 from pipelines.core.survey_reader import read_survey_file
+from pipelines.settings import CONTRACTS_DIR
 
 REPO = Path(__file__).resolve().parents[2]
 EDITIONS = (2017, 2018, 2019, 2020)
